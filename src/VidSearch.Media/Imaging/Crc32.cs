@@ -1,0 +1,35 @@
+namespace VidSearch.Media.Imaging;
+
+/// <summary>CRC-32 (ISO-HDLC, polynomial 0xEDB88320) as PNG chunks need it.</summary>
+internal static class Crc32
+{
+    private static readonly uint[] Table = BuildTable();
+
+    /// <summary>Continues a CRC register (start with 0xFFFFFFFF, xor the end result with 0xFFFFFFFF).</summary>
+    public static uint Update(uint crc, ReadOnlySpan<byte> data)
+    {
+        foreach (byte b in data)
+        {
+            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        }
+
+        return crc;
+    }
+
+    private static uint[] BuildTable()
+    {
+        var table = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++)
+            {
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+
+            table[n] = c;
+        }
+
+        return table;
+    }
+}

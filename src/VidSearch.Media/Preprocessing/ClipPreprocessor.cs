@@ -1,0 +1,96 @@
+using VidSearch.Core;
+using VidSearch.Media.Imaging;
+
+namespace VidSearch.Media.Preprocessing;
+
+/// <summary>
+/// CLIP image preprocessing (PROTOCOL.md, "Image preprocessing"), bit-exact with torchvision on PIL images:
+/// resize the short side to <see cref="PreprocessConfig.ImageSize"/> (long side truncated as torchvision does)
+/// with Pillow's bicubic filter (horizontal pass, rounding to 8 bits, vertical pass), center crop (offsets
+/// rounded half to even as Python's round), scale to [0, 1], normalise with the config's mean and std; NCHW output.
+/// Only the pixels inside the crop are resampled.
+/// </summary>
+public sealed class ClipPreprocessor
+{
+    private readonly BicubicResizer resizer = new();
+    private readonly float[] lookup;
+
+    public ClipPreprocessor(PreprocessConfig? config = null)
+    {
+        Config = config ?? PreprocessConfig.Clip();
+        if (Config.ImageSize < 1 || Config.ImageSize > 4096)
+        {
+            throw VidSearchException.Argument("image size", $"must be between 1 and 4096, got {Config.ImageSize}");
+        }
+
+        if (Config.Mean.Length != 3 || Config.Std.Length != 3 || Config.Std.Any(s => !(s > 0)))
+        {
+            throw VidSearchException.Argument("preprocessing", "mean and std need 3 values each, std above 0");
+        }
+
+        // (byte / 255 - mean) / std in float32, as ToTensor then Normalize compute it.
+        lookup = new float[3 * 256];
+        for (int c = 0; c < 3; c++)
+        {
+            for (int v = 0; v < 256; v++)
+            {
+                float scaled = v / 255f;
+                lookup[(c * 256) + v] = (scaled - Config.Mean[c]) / Config.Std[c];
+            }
+        }
+    }
+
+    public PreprocessConfig Config { get; }
+
+    public int ImageSize => Config.ImageSize;
+
+    /// <summary>Floats per preprocessed image (3 x size x size).</summary>
+    public int ImageLength => 3 * ImageSize * ImageSize;
+
+    /// <summary>Size after the short-side resize: torchvision's (short = size, long = int(size * long / short)).</summary>
+    public static (int Width, int Height) ResizedSize(int width, int height, int size)
+    {
+        if (width <= height)
+        {
+            return (size, (int)((long)size * height / width));
+        }
+
+        return ((int)((long)size * width / height), size);
+    }
+
+    /// <summary>Top-left of the center crop: int(round((dim - size) / 2)) with Python's half-to-even rounding.</summary>
+    public static int CropOffset(int dim, int size) => (int)Math.Round((dim - size) / 2.0, MidpointRounding.ToEven);
+
+    public ImageBatch ProcessBatch(IReadOnlyList<RgbImage> images)
+    {
+        var data = new float[checked(images.Count * ImageLength)];
+        for (int i = 0; i < images.Count; i++)
+        {
+            Process(images[i], data.AsSpan(i * ImageLength, ImageLength));
+        }
+
+        return new ImageBatch(data, images.Count, ImageSize, ImageSize);
+    }
+
+    /// <summary>Preprocesses one image into <paramref name="destination"/> (3 x size x size floats, channel-major).</summary>
+    public void Process(RgbImage image, Span<float> destination)
+    {
+        if (destination.Length != ImageLength)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} floats, expected {ImageLength}", nameof(destination));
+        }
+
+        int size = ImageSize;
+        var (resizedWidth, resizedHeight) = ResizedSize(image.Width, image.Height, size);
+        int left = CropOffset(resizedWidth, size);
+        int top = CropOffset(resizedHeight, size);
+        var resized = resizer.Resize(image, resizedWidth, resizedHeight, left, top, size, size);
+        int plane = size * size;
+        for (int i = 0; i < plane; i++)
+        {
+            destination[i] = lookup[resized[i * 3]];
+            destination[plane + i] = lookup[256 + resized[(i * 3) + 1]];
+            destination[(2 * plane) + i] = lookup[512 + resized[(i * 3) + 2]];
+        }
+    }
+}
