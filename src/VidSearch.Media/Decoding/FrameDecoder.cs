@@ -11,13 +11,16 @@ namespace VidSearch.Media.Decoding;
 
 /// <summary>
 /// Decodes the frames shown at requested timestamps to full-resolution RGB through ffmpeg, streaming: frames come
-/// out one at a time in time order, so memory stays bounded whatever the video's length.
+/// out one at a time, so memory stays bounded whatever the video's length. They come in time order, except frames
+/// recovered by a retry (see below), which come last: place frames by <see cref="DecodedFrame.Index"/>.
 /// </summary>
 /// <remarks>
 /// The frame timeline (packet timestamps and keyframes, read without decoding) tells exactly which frame is on
 /// screen at each requested time. Requests are grouped into runs; each run is one ffmpeg process that seeks to the
 /// keyframe before its first frame (when that is cheaper than decoding on), and whose select filter lets only the
 /// wanted frames through to the RGB conversion and the pipe. A run stops as soon as its last frame arrives.
+/// Frames that did not come are retried once from the start of the file with a tolerance of one frame (decoders
+/// that shift timestamps); those still missing are listed in the <see cref="DecodeReport"/>.
 /// </remarks>
 public sealed class FrameDecoder
 {
@@ -28,6 +31,12 @@ public sealed class FrameDecoder
 
     /// <summary>When false, every run decodes from the start of the file (used to measure what seeking gains).</summary>
     public bool UseSeeking { get; init; } = true;
+
+    /// <summary>
+    /// What starting one more ffmpeg process costs, in frames decoded; null: estimated from the frame size
+    /// (about 40 ms, the time to decode 12 megapixels).
+    /// </summary>
+    public int? StartupCostFrames { get; init; }
 
     public IEnumerable<DecodedFrame> Decode(string path, IReadOnlyList<double> timestamps, CancellationToken ct = default)
         => Decode(path, timestamps, new DecodeReport(), null, ct);
@@ -61,8 +70,16 @@ public sealed class FrameDecoder
     {
         // Which frame is on screen at each requested time; requests sharing a frame get the same image.
         var requestsByFrame = new SortedDictionary<int, List<int>>();
+        double readableEnd = timeline.Duration + Math.Max(video.FramePeriod, timeline.LastFrameDuration);
+        var beyondEnd = new List<int>();
         for (int i = 0; i < timestamps.Count; i++)
         {
+            if (timestamps[i] > readableEnd && video.Duration > readableEnd)
+            {
+                beyondEnd.Add(i);
+                continue;
+            }
+
             int frame = timeline.FrameAt(timeline.Start + timestamps[i]);
             if (!requestsByFrame.TryGetValue(frame, out var list))
             {
@@ -91,10 +108,11 @@ public sealed class FrameDecoder
             }
         }
 
-        if (missing.Count > 0 && UseSeeking)
+        if (missing.Count > 0)
         {
-            // A seek can land past a wanted frame in files with odd indexes: try those frames once more from the start.
-            var retry = new DecodeRun(-1, missing);
+            // A seek can land past a wanted frame in files with odd indexes, and some decoders shift timestamps by a
+            // frame: try those frames once more from the start, accepting the nearest picture within a frame.
+            var retry = new DecodeRun(-1, missing, Widened: true);
             missing = [];
             foreach (var (frame, image) in RunFfmpeg(video, timeline, retry, report, missing, ct))
             {
@@ -110,6 +128,11 @@ public sealed class FrameDecoder
         string reason = report.DecoderErrors.Count > 0
             ? "damaged stream (" + report.DecoderErrors[^1] + ")"
             : "no decodable frame there (truncated or corrupt)";
+        foreach (int request in beyondEnd)
+        {
+            report.Fail(request, timestamps[request], FormattableString.Invariant($"after the last readable frame ({timeline.Duration:0.###} s of {video.Duration:0.###} s): the file ends early (truncated?)"));
+        }
+
         foreach (int frame in missing)
         {
             foreach (int request in requestsByFrame[frame])
@@ -122,7 +145,7 @@ public sealed class FrameDecoder
     }
 
     /// <summary>A set of frames decoded by one ffmpeg process, seeking first to keyframe <see cref="SeekFrame"/> (-1: no seek).</summary>
-    internal sealed record DecodeRun(int SeekFrame, List<int> Frames);
+    internal sealed record DecodeRun(int SeekFrame, List<int> Frames, bool Widened = false);
 
     /// <summary>
     /// Groups wanted frames (ascending) into runs. A new run (with a seek) starts when decoding from the keyframe
@@ -130,8 +153,7 @@ public sealed class FrameDecoder
     /// </summary>
     internal IEnumerable<DecodeRun> PlanRuns(VideoInfo video, FrameTimeline timeline, List<int> frames)
     {
-        // Starting a process costs about as much as decoding 12 megapixels (measured: ~40 ms against ~3 ms a 720p frame).
-        int startupFrames = Math.Max(8, 12_000_000 / Math.Max(1, video.Width * video.Height));
+        int startupFrames = StartupCostFrames ?? Math.Max(8, 12_000_000 / Math.Max(1, video.Width * video.Height));
         DecodeRun? current = null;
         foreach (int frame in frames)
         {
@@ -173,22 +195,36 @@ public sealed class FrameDecoder
         }
 
         args.AddRange(["-copyts", "-i", video.Path, "-map", "0:v:0", "-an", "-sn", "-dn"]);
-        var select = new StringBuilder("select='");
-        for (int i = 0; i < run.Frames.Count; i++)
+        var terms = new List<string>(run.Frames.Count);
+        foreach (int frame in run.Frames)
         {
-            var (from, to) = DisplayInterval(timeline, run.Frames[i]);
-            if (i > 0)
-            {
-                select.Append('+');
-            }
-
-            select.AppendFormat(CultureInfo.InvariantCulture, Between, from, to);
+            var (from, to) = DisplayInterval(timeline, frame, run.Widened);
+            terms.Add(string.Format(CultureInfo.InvariantCulture, Between, from, to));
         }
 
+        // ffmpeg's expression parser refuses chains of more than 100 additions: nest them as a balanced tree.
+        var select = new StringBuilder("select='");
+        AppendBalancedSum(select, terms, 0, terms.Count);
         select.Append("',showinfo,");
         select.Append(CultureInfo.InvariantCulture, $"scale={video.DisplayWidth}:{video.DisplayHeight},format=rgb24");
         args.AddRange(["-vf", select.ToString(), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);
         return args;
+    }
+
+    private static void AppendBalancedSum(StringBuilder builder, List<string> terms, int start, int count)
+    {
+        if (count == 1)
+        {
+            builder.Append(terms[start]);
+            return;
+        }
+
+        int half = count / 2;
+        builder.Append('(');
+        AppendBalancedSum(builder, terms, start, half);
+        builder.Append('+');
+        AppendBalancedSum(builder, terms, start + half, count - half);
+        builder.Append(')');
     }
 
     /// <summary>
@@ -196,12 +232,20 @@ public sealed class FrameDecoder
     /// (times are printed to the microsecond). Selecting and matching by this interval rather than by exact time keeps
     /// working where the decoder's timestamps drift from the packets' (raw MPEG streams).
     /// </summary>
-    private static (double From, double To) DisplayInterval(FrameTimeline timeline, int frame)
+    /// Widened (for the retry of frames that did not come), the interval grows by one frame on each side: streams
+    /// whose decoder delays timestamps by a frame (packed B-frames in AVI) still give their nearest picture.
+    private static (double From, double To) DisplayInterval(FrameTimeline timeline, int frame, bool widened = false)
     {
         double time = timeline.Times[frame];
         double next = frame + 1 < timeline.Count ? timeline.Times[frame + 1] : time + Math.Max(timeline.LastFrameDuration, 0.002);
         double margin = Math.Min(0.001, 0.25 * (next - time));
-        return (time - margin, next - margin);
+        if (!widened)
+        {
+            return (time - margin, next - margin);
+        }
+
+        double before = frame > 0 ? time - timeline.Times[frame - 1] : next - time;
+        return (time - before - margin, next + (next - time) - margin);
     }
 
     /// <summary>Runs one ffmpeg process and yields (frame index, image) as frames arrive; frames that never came go to <paramref name="missing"/>.</summary>
@@ -213,7 +257,9 @@ public sealed class FrameDecoder
         using var process = FfmpegProcess.Start(FfmpegProcess.FfmpegPath, Arguments(video, timeline, run));
         using var times = new BlockingCollection<double>();
         var errors = new List<string>();
-        var stderrReader = Task.Run(() => ReadStderr(process, times, errors));
+        var fatal = new List<string>();
+        int delivered = 0;
+        var stderrReader = Task.Run(() => ReadStderr(process, times, errors, fatal));
         using var cancel = ct.Register(() => FfmpegProcess.KillQuietly(process));
         try
         {
@@ -232,13 +278,14 @@ public sealed class FrameDecoder
                     break;
                 }
 
-                int frame = Nearest(timeline, pending, pts);
+                int frame = Nearest(timeline, pending, pts, run.Widened);
                 if (frame < 0)
                 {
                     continue;
                 }
 
                 pending.Remove(frame);
+                delivered++;
                 yield return (frame, new RgbImage(buffer, width, height));
             }
         }
@@ -260,25 +307,40 @@ public sealed class FrameDecoder
         }
 
         ct.ThrowIfCancellationRequested();
-        missing.AddRange(pending);
-    }
-
-    /// <summary>The pending frame whose display interval holds <paramref name="pts"/>, or -1.</summary>
-    private static int Nearest(FrameTimeline timeline, SortedSet<int> pending, double pts)
-    {
-        foreach (int frame in pending)
+        lock (fatal)
         {
-            var (from, to) = DisplayInterval(timeline, frame);
-            if (pts >= from && pts < to)
+            if (delivered == 0 && fatal.Count > 0)
             {
-                return frame;
+                throw new VidSearchException(ErrorKind.External, "ffmpeg", $"refused to decode {video.Path}: {fatal[0]}");
             }
         }
 
-        return -1;
+        missing.AddRange(pending);
     }
 
-    private static void ReadStderr(Process process, BlockingCollection<double> times, List<string> errors)
+    /// <summary>The pending frame whose display interval holds <paramref name="pts"/> (the closest one, for widened intervals), or -1.</summary>
+    private static int Nearest(FrameTimeline timeline, SortedSet<int> pending, double pts, bool widened)
+    {
+        int best = -1;
+        double bestDistance = double.MaxValue;
+        foreach (int frame in pending)
+        {
+            var (from, to) = DisplayInterval(timeline, frame, widened);
+            double distance = Math.Abs(timeline.Times[frame] - pts);
+            if (pts >= from && pts < to && distance < bestDistance)
+            {
+                best = frame;
+                bestDistance = distance;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Messages that mean ffmpeg itself refused the command (a bug here or an unsupported ffmpeg), not a bad file.</summary>
+    private static readonly string[] FatalMessages = ["Error initializing filter", "Error while parsing expression", "Unrecognized option", "Option not found", "No such filter"];
+
+    private static void ReadStderr(Process process, BlockingCollection<double> times, List<string> errors, List<string> fatal)
     {
         try
         {
@@ -293,6 +355,13 @@ public sealed class FrameDecoder
                     string text = end > start ? line[start..end] : line[start..];
                     // Every frame on the pipe has one such line; keep them paired even when the time is unreadable (NOPTS).
                     times.Add(double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double pts) ? pts : double.NaN);
+                }
+                else if (FatalMessages.Any(m => line.Contains(m, StringComparison.Ordinal)))
+                {
+                    lock (fatal)
+                    {
+                        fatal.Add(FfmpegProcess.LastErrorLine(line, line));
+                    }
                 }
                 else if (IsDecoderError(line))
                 {

@@ -86,13 +86,23 @@ public static class VideoProbe
         bool variable;
         if (timeline is not null)
         {
-            duration = timeline.Duration;
-            frameCount = timeline.Count;
             variable = timeline.IsVariable;
-            startTime = timeline.Start;
+            if (elementary || streamDuration is null)
+            {
+                duration = timeline.Duration;
+                frameCount = timeline.Count;
+                startTime = timeline.Start;
+            }
+            else
+            {
+                // The container's own figure: a truncated file keeps its full length, and the decoder reports the frames it lacks.
+                duration = streamDuration.Value;
+                frameCount ??= timeline.Count;
+            }
+
             if (frameRate <= 0 || elementary)
             {
-                frameRate = duration > 0 ? timeline.Count / duration : realRate;
+                frameRate = timeline.Duration > 0 ? timeline.Count / timeline.Duration : realRate;
             }
         }
         else
