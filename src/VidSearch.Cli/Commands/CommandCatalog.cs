@@ -8,5 +8,8 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return ProbeCommand.Create();
+        yield return FramesCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
