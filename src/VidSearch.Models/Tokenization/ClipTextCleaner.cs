@@ -90,26 +90,17 @@ internal static partial class ClipTextCleaner
                 continue;
             }
 
-            // fix_character_width: full-width ASCII and the ideographic space become their ordinary forms.
-            if (c is >= 0xFF01 and <= 0xFF5E)
+            // fix_character_width
+            if (UnicodeNormalizer.WidthReplacement(c) is { } ordinary)
             {
-                c -= 0xFF01 - 0x21;
-            }
-            else if (c == 0x3000)
-            {
-                c = ' ';
-            }
-            else if (c is >= 0xFF61 and <= 0xFFEE)
-            {
-                sb.Append(new Rune(c).ToString().Normalize(NormalizationForm.FormKC));
+                AppendUncurled(sb, ordinary);
                 continue;
             }
 
             AppendUncurled(sb, new Rune(c));
         }
 
-        string fixedText = sb.ToString();
-        return fixedText.IsNormalized(NormalizationForm.FormC) ? fixedText : fixedText.Normalize(NormalizationForm.FormC);
+        return UnicodeNormalizer.ToNfc(sb.ToString());
     }
 
     /// <summary>Python's re.sub(r"\s+", " ", text).strip() over Unicode whitespace.</summary>
