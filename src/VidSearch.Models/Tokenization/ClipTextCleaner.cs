@@ -20,10 +20,55 @@ internal static partial class ClipTextCleaner
             return text;
         }
 
+        if (IsPlainAscii(text))
+        {
+            return CollapseAndLowerAscii(text);
+        }
+
         string s = FixText(text);
         s = WebUtility.HtmlDecode(WebUtility.HtmlDecode(s));
         s = CollapseWhitespace(s);
         return Lower(s);
+    }
+
+    // Printable ASCII and ordinary whitespace, no entities: every ftfy fix and NFC leave it unchanged.
+    private static bool IsPlainAscii(string text)
+    {
+        foreach (char c in text)
+        {
+            if (c >= 0x7F || c == '&' || (c < 0x20 && c is not ('\t' or '\n' or '\r' or '\f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string CollapseAndLowerAscii(string s)
+    {
+        return string.Create(s.Length, s, static (span, source) =>
+        {
+            span.Fill(' ');
+            int n = 0;
+            bool pendingSpace = false;
+            foreach (char c in source)
+            {
+                if (c is ' ' or '\t' or '\n' or '\r' or '\f')
+                {
+                    pendingSpace = n > 0;
+                    continue;
+                }
+
+                if (pendingSpace)
+                {
+                    span[n++] = ' ';
+                    pendingSpace = false;
+                }
+
+                span[n++] = c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
+            }
+        }).TrimEnd(' ');
     }
 
     /// <summary>ftfy.fix_text with its default configuration, without the mojibake heuristics.</summary>
