@@ -165,6 +165,29 @@ public class ModelStorePullTests
         await Assert.ThrowsAsync<VidSearchException>(() => Pull(store, "tiny", new PullOptions { Mirror = "ftp://x", Catalog = TinyCatalog() }));
     }
 
+    [Fact]
+    public async Task The_mirror_comes_from_the_environment_and_bad_leftovers_are_downloaded_again()
+    {
+        using var dir = new TempDirectory();
+        using var server = ServeTiny();
+        var store = new ModelStore(dir.Path);
+        Directory.CreateDirectory(store.StagingPathOf("tiny"));
+        File.WriteAllBytes(Path.Combine(store.StagingPathOf("tiny"), "model.safetensors"), Weights[..100]); // a wrong file placed by hand
+        string? saved = Environment.GetEnvironmentVariable("VIDSEARCH_MODEL_MIRROR");
+        try
+        {
+            Environment.SetEnvironmentVariable("VIDSEARCH_MODEL_MIRROR", server.BaseUrl);
+            await Pull(store, "tiny", new PullOptions { Catalog = TinyCatalog() });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VIDSEARCH_MODEL_MIRROR", saved);
+        }
+
+        Assert.Equal(Weights, File.ReadAllBytes(Path.Combine(store.PathOf("tiny"), "model.safetensors")));
+        Assert.Contains(server.Requests, r => r.EndsWith("/model.safetensors", StringComparison.Ordinal));
+    }
+
     private static Task<ModelManifest> Pull(ModelStore store, string name, PullOptions options, IProgress<WorkProgress>? progress = null)
         => store.PullAsync(name, options, progress, TestContext.Current.CancellationToken);
 
