@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using VidSearch.Cli.Infrastructure;
-using VidSearch.Core;
 using VidSearch.Models.Tokenization;
 
 namespace VidSearch.Cli.Commands;
@@ -30,7 +30,8 @@ public static class TokenizeCommand
 
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(new
+                // Tokens are shown as they are ("<|startoftext|>", "cafÃ©</w>"), not as \u003C escapes.
+                Console.Out.WriteLine(JsonSerializer.Serialize(new
                 {
                     text = input,
                     contextLength,
@@ -40,7 +41,7 @@ public static class TokenizeCommand
                     truncated,
                     droppedTokens = truncated ? full.Length - contextLength : 0,
                     vocabulary = tokenizer.Source,
-                });
+                }, ReadableJson));
                 return 0;
             }
 
@@ -62,6 +63,8 @@ public static class TokenizeCommand
         });
         return command;
     }
+
+    private static readonly JsonSerializerOptions ReadableJson = new(JsonOutput.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // Byte-level tokens of non-ASCII text are unreadable ("Ã©</w>"): show the text they stand for beside them.
     private static string Readable(ClipTokenizer tokenizer, int id, string token)

@@ -21,6 +21,7 @@ public sealed class ClipTokenizer : ITokenizer
     private readonly ClipVocabulary _vocabulary;
     private readonly BytePairEncoder _encoder;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cacheEntries; // ConcurrentDictionary.Count takes every lock; this is an estimate that is cheap to read
 
     private ClipTokenizer(ClipVocabulary vocabulary, int contextLength)
     {
@@ -232,9 +233,9 @@ public sealed class ClipTokenizer : ITokenizer
         }
 
         int[] ids = _encoder.Encode(text.AsSpan(start, length));
-        if (_cache.Count < MaxCacheEntries)
+        if (Volatile.Read(ref _cacheEntries) < MaxCacheEntries && _cache.TryAdd(text.Substring(start, length), ids))
         {
-            _cache.TryAdd(text.Substring(start, length), ids);
+            Interlocked.Increment(ref _cacheEntries);
         }
 
         return ids;

@@ -84,6 +84,22 @@ public class ClipTokenizerPropertyTests
         }, iter: 400);
     }
 
+    [Fact]
+    public void Concurrent_encoding_gives_the_same_ids_as_sequential_encoding()
+    {
+        var tokenizer = ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary); // a fresh cache, filled concurrently
+        var texts = AnyText.Array[200].Single();
+        var expected = texts.Select(t => Shared.Value.Encode(t)).ToArray();
+
+        var actual = new int[texts.Length][];
+        Parallel.For(0, texts.Length * 4, i => actual[i % texts.Length] = tokenizer.Encode(texts[i % texts.Length]));
+
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i]);
+        }
+    }
+
     /// <summary>OpenAI's SimpleTokenizer.bpe, transcribed literally on strings (no heap, no ids), for comparison.</summary>
     private sealed class NaiveBpe
     {
