@@ -11,5 +11,7 @@ public static class CommandCatalog
         yield return ProbeCommand.Create();
         yield return FramesCommand.Create();
         yield return BenchCommand.Create();
+        yield return TokenizeCommand.Create();
+        yield return ModelsCommand.Create();
     }
 }
