@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using VidSearch.Benchmarks.Media;
+using VidSearch.Benchmarks.Encoders;
 using VidSearch.Cli.Infrastructure;
 
 namespace VidSearch.Cli.Commands;
@@ -19,78 +20,70 @@ public static class BenchCommand
     public static Command CreateMedia()
     {
         var clips = new Option<string?>("--clips")
-        {
             Description = "Folder of real clips to measure (default: ../shared/data/real from the current folder or VIDSEARCH_SHARED; 'none' to skip).",
         };
         var minutes = new Option<double>("--minutes")
-        {
             Description = "Length of the generated 1280x720 test video in minutes (0 skips it).",
             DefaultValueFactory = _ => 10,
-        };
         var strategies = new Option<string[]>("--strategy")
-        {
             Description = "Sampling strategies to measure (repeatable).",
             DefaultValueFactory = _ => ["clip4clip:12", "fps:1"],
             AllowMultipleArgumentsPerToken = true,
-        };
         var json = CommonOptions.Json();
         var command = new Command("media", "Frames per second of probe+decode+sample+CLIP preprocessing, as a ratio to ffmpeg alone on the same frames; peak memory.")
-        {
             clips, minutes, strategies, json,
-        };
         command.SetHandler(async (parse, ct) =>
-        {
             double length = parse.GetValue(minutes);
             if (!double.IsFinite(length) || length < 0 || length > 600)
-            {
                 throw Core.VidSearchException.Argument("--minutes", "must be between 0 and 600");
-            }
-
             string? folder = parse.GetValue(clips) ?? DefaultClipsFolder();
             if (folder == "none")
-            {
                 folder = null;
-            }
-
             var options = new MediaBenchmarkOptions { ClipsFolder = folder, LongVideoMinutes = length, Strategies = parse.GetValue(strategies)! };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => new MediaBenchmark(options).Run(progress, ct), ct));
             if (parse.GetValue(json))
-            {
                 JsonOutput.Write(report);
                 return 0;
-            }
-
             Console.WriteLine($"media pipeline (probe + decode + sample + CLIP preprocess 224) vs ffmpeg alone, {report.Machine}");
             Console.WriteLine($"{"videos",-22} {"strategy",-13} {"frames",7} {"pipeline fps",13} {"ffmpeg fps",11} {"ratio",6}  ffmpeg baseline (select/fps | -ss per frame, s)");
             foreach (var row in report.Rows)
-            {
                 string seek = row.SeekingSeconds is double s ? s.ToString("0.00", CultureInfo.InvariantCulture) : "-";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{row.Videos,-22} {row.Strategy,-13} {row.Frames,7} {row.PipelineFps,13:0.0} {row.FfmpegFps,11:0.0} {row.Ratio,6:0.00}  {row.FfmpegMethod} ({row.SequentialSeconds:0.00} | {seek})"));
-            }
-
             if (report.LongVideoPeakWorkingSetBytes is long peak)
-            {
                 Console.WriteLine($"peak working set after the long video: {peak / (1024.0 * 1024):0} MiB");
-            }
-
             Console.WriteLine($"peak working set of the run: {report.PeakWorkingSetBytes / (1024.0 * 1024):0} MiB");
+        var command = new Command("bench", "Run a benchmark; each reports ratios against a baseline measured in the same run.");
+        command.Subcommands.Add(Encoders());
+    private static Command Encoders()
+        var iterations = new Option<int>("--iterations", "-n") { Description = "Timed repetitions per measurement.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp and ONNX Runtime (default: all cores)." };
+        var batches = new Option<int[]>("--batch") { Description = "Image batch sizes to time.", DefaultValueFactory = _ => [1, 32], AllowMultipleArgumentsPerToken = true };
+        var noOnnx = new Option<bool>("--no-onnx") { Description = "Skip the ONNX Runtime export and timings." };
+        var command = new Command("encoders",
+            "Images/s of the ViT-B/32 image encoder (TorchSharp and ONNX Runtime) against the machine's matmul roofline, and one-query text latency.")
+            iterations, threads, batches, noOnnx, json,
+        command.SetHandler(async (parse, _) =>
+            var options = new EncoderBenchmarkOptions
+                Iterations = parse.GetValue(iterations),
+                Threads = parse.GetValue(threads),
+                BatchSizes = parse.GetValue(batches) ?? [1, 32],
+                Onnx = !parse.GetValue(noOnnx),
+            var result = await ProgressDisplay.RunAsync(progress => Task.Run(() => EncoderBenchmark.Run(options, progress)));
+                JsonOutput.Write(result);
+            Console.WriteLine($"matmul fp32: {result.MatmulGflops:F1} GFLOP/s on {result.Threads} threads -> roofline {result.RooflineImagesPerSecond:F1} images/s (8.82 GFLOPs/image)");
+            foreach (var image in result.Images)
+                Console.WriteLine($"image encoder {image.Backend,-12} batch {image.BatchSize,3}: {image.ImagesPerSecond,8:F2} images/s  {image.RooflineRatio:P0} of roofline");
+            foreach (var text in result.Texts)
+                Console.WriteLine($"text query    {text.Backend,-12} {text.Tokens} tokens: median {text.MedianMilliseconds:F1} ms, best {text.BestMilliseconds:F1} ms");
             return 0;
         });
         return command;
     }
-
     private static string? DefaultClipsFolder()
-    {
         string? shared = Environment.GetEnvironmentVariable("VIDSEARCH_SHARED");
         foreach (string? candidate in new[] { shared is null ? null : Path.Combine(shared, "data", "real"), Path.Combine("..", "shared", "data", "real") })
-        {
             if (candidate is not null && Directory.Exists(candidate))
-            {
                 return Path.GetFullPath(candidate);
-            }
-        }
-
         return null;
-    }
 }

@@ -1,0 +1,274 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.ML.OnnxRuntime;
+using VidSearch.Core;
+using VidSearch.Models.Clip;
+using VidSearch.Models.Tokenization;
+
+namespace VidSearch.Models.Onnx;
+
+/// <summary>
+/// CLIP run by ONNX Runtime from ONNX exports: vision_model.onnx + text_model.onnx (also under onnx/, as in Xenova's
+/// repositories), or one model.onnx with both towers (Hugging Face optimum). Inputs pixel_values and input_ids
+/// (+ attention_mask when the model declares it); outputs image_embeds and text_embeds. Rows come back L2-normalised.
+/// </summary>
+public sealed class OnnxClipModel : IClipModel
+{
+    private const float DefaultLogitScale = 100f;
+
+    private readonly InferenceSession imageSession;
+    private readonly InferenceSession textSession;
+    private readonly bool combined;
+    private readonly string imageOutput;
+    private readonly string textOutput;
+    private readonly int? fixedSequenceLength;
+    private readonly int contextLength;
+    private readonly ITokenizer tokenizer;
+
+    private OnnxClipModel(string folder, InferenceSession image, InferenceSession text, bool combined, ITokenizer tokenizer,
+        ClipConfig? config, string modelId)
+    {
+        imageSession = image;
+        textSession = text;
+        this.combined = combined;
+        this.tokenizer = tokenizer;
+        ModelId = modelId;
+        imageOutput = FindName(image.OutputMetadata.Keys, "image_embeds", folder);
+        textOutput = FindName(text.OutputMetadata.Keys, "text_embeds", folder);
+        FindName(image.InputMetadata.Keys, "pixel_values", folder);
+        FindName(text.InputMetadata.Keys, "input_ids", folder);
+
+        int[] pixelDims = image.InputMetadata["pixel_values"].Dimensions;
+        int imageSize = pixelDims.Length == 4 && pixelDims[2] > 0 ? pixelDims[2] : config?.ImageSize ?? 224;
+        Preprocess = PreprocessConfig.Clip(imageSize);
+
+        int[] idDims = text.InputMetadata["input_ids"].Dimensions;
+        fixedSequenceLength = idDims.Length == 2 && idDims[1] > 0 ? idDims[1] : null;
+        contextLength = fixedSequenceLength ?? config?.ContextLength ?? tokenizer.ContextLength;
+
+        int[] embedDims = image.OutputMetadata[imageOutput].Dimensions;
+        EmbeddingDim = embedDims.Length > 0 && embedDims[^1] > 0 ? embedDims[^1]
+            : config?.ProjectionDim ?? throw new VidSearchException(ErrorKind.InvalidInput, folder,
+                "the embedding size is neither fixed in the ONNX model nor given by a config.json");
+
+        var metadata = image.ModelMetadata.CustomMetadataMap;
+        LogitScale = metadata.TryGetValue("logit_scale", out string? scale)
+            && float.TryParse(scale, NumberStyles.Float, CultureInfo.InvariantCulture, out float parsed) ? parsed : DefaultLogitScale;
+    }
+
+    public string ModelId { get; }
+
+    /// <summary>exp(logit_scale) from the model's metadata ("logit_scale", written by <see cref="OnnxExporter"/>), else 100 (OpenAI CLIP's value).</summary>
+    public float LogitScale { get; }
+
+    public int EmbeddingDim { get; }
+
+    public PreprocessConfig Preprocess { get; }
+
+    /// <summary>True when the folder (or its onnx/ subfolder) holds model.onnx or both vision_model.onnx and text_model.onnx.</summary>
+    public static bool Exists(string folder) => FindFiles(folder) is not null;
+
+    public static OnnxClipModel Load(string folder, ITokenizer tokenizer, int? threads = null)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new VidSearchException(ErrorKind.NotFound, folder, "model folder not found");
+        }
+
+        if (threads is <= 0)
+        {
+            throw VidSearchException.Argument("threads", $"must be positive (got {threads})");
+        }
+
+        var files = FindFiles(folder) ?? throw new VidSearchException(ErrorKind.NotFound, folder,
+            "no ONNX model: expected model.onnx, or vision_model.onnx and text_model.onnx (here or under onnx/)");
+        string configPath = Path.Combine(folder, "config.json");
+        ClipConfig? config = File.Exists(configPath) ? ClipConfig.Load(configPath) : null;
+        string modelId = $"{new DirectoryInfo(folder).Name}-{HashFiles(files.Distinct())}";
+
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (threads is int n)
+        {
+            options.IntraOpNumThreads = n;
+            options.InterOpNumThreads = 1;
+        }
+
+        InferenceSession Open(string path)
+        {
+            try
+            {
+                return new InferenceSession(path, options);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new VidSearchException(ErrorKind.InvalidInput, path, $"ONNX Runtime cannot load this model ({e.Message})", e);
+            }
+        }
+
+        if (files.Length == 1)
+        {
+            var session = Open(files[0]);
+            try
+            {
+                return new OnnxClipModel(folder, session, session, combined: true, tokenizer, config, modelId);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
+
+        var image = Open(files[0]);
+        InferenceSession? text = null;
+        try
+        {
+            text = Open(files[1]);
+            return new OnnxClipModel(folder, image, text, combined: false, tokenizer, config, modelId);
+        }
+        catch
+        {
+            image.Dispose();
+            text?.Dispose();
+            throw;
+        }
+    }
+
+    public EmbeddingMatrix EncodeImages(ImageBatch batch)
+    {
+        int size = Preprocess.ImageSize;
+        if (batch.Height != size || batch.Width != size)
+        {
+            throw VidSearchException.Argument("images", $"{batch.Width}x{batch.Height} pixels given, model {ModelId} expects {size}x{size}");
+        }
+
+        if (batch.Count == 0)
+        {
+            return new EmbeddingMatrix(0, EmbeddingDim);
+        }
+
+        var inputs = new Dictionary<string, OrtValue>
+        {
+            ["pixel_values"] = OrtValue.CreateTensorValueFromMemory(batch.Data, [batch.Count, 3, size, size]),
+        };
+        if (combined)
+        {
+            AddTextInputs(inputs, tokenizer.EncodeBatch([""], contextLength));
+        }
+
+        return Run(imageSession, inputs, imageOutput, batch.Count);
+    }
+
+    public EmbeddingMatrix EncodeTexts(IReadOnlyList<string> texts)
+    {
+        if (texts.Count == 0)
+        {
+            return new EmbeddingMatrix(0, EmbeddingDim);
+        }
+
+        var inputs = new Dictionary<string, OrtValue>();
+        AddTextInputs(inputs, tokenizer.EncodeBatch(texts, contextLength));
+        if (combined)
+        {
+            int size = Preprocess.ImageSize;
+            inputs["pixel_values"] = OrtValue.CreateTensorValueFromMemory(new float[3 * size * size], [1, 3, size, size]);
+        }
+
+        return Run(textSession, inputs, textOutput, texts.Count);
+    }
+
+    public void Dispose()
+    {
+        imageSession.Dispose();
+        if (!combined)
+        {
+            textSession.Dispose();
+        }
+    }
+
+    /// <summary>Ids trimmed to the longest end token (or padded to the model's fixed length), and the attention mask if the model takes one.</summary>
+    private void AddTextInputs(Dictionary<string, OrtValue> inputs, TokenBatch tokens)
+    {
+        int length = fixedSequenceLength ?? Math.Max(1, tokens.UsedLength);
+        var ids = new long[tokens.Count * length];
+        var mask = new long[tokens.Count * length];
+        int copy = Math.Min(length, tokens.Length);
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            tokens.Row(i)[..copy].CopyTo(ids.AsSpan(i * length, copy));
+            tokens.AttentionMask.AsSpan(i * tokens.Length, copy).CopyTo(mask.AsSpan(i * length, copy));
+        }
+
+        inputs["input_ids"] = OrtValue.CreateTensorValueFromMemory(ids, [tokens.Count, length]);
+        if (textSession.InputMetadata.ContainsKey("attention_mask"))
+        {
+            inputs["attention_mask"] = OrtValue.CreateTensorValueFromMemory(mask, [tokens.Count, length]);
+        }
+    }
+
+    private EmbeddingMatrix Run(InferenceSession session, Dictionary<string, OrtValue> inputs, string output, int rows)
+    {
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, inputs.Keys.ToArray(), inputs.Values.ToArray(), [output]);
+            var values = results[0].GetTensorDataAsSpan<float>();
+            if (values.Length != rows * EmbeddingDim)
+            {
+                throw new VidSearchException(ErrorKind.InvalidInput, ModelId,
+                    $"{output} has {values.Length} values for {rows} rows of {EmbeddingDim}");
+            }
+
+            return new EmbeddingMatrix(values.ToArray(), rows, EmbeddingDim).NormalizeRows();
+        }
+        finally
+        {
+            foreach (var value in inputs.Values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private static string[]? FindFiles(string folder)
+    {
+        foreach (string dir in new[] { folder, Path.Combine(folder, "onnx") })
+        {
+            string vision = Path.Combine(dir, OnnxExporter.VisionFile), text = Path.Combine(dir, OnnxExporter.TextFile);
+            if (File.Exists(vision) && File.Exists(text))
+            {
+                return [vision, text];
+            }
+
+            string both = Path.Combine(dir, OnnxExporter.CombinedFile);
+            if (File.Exists(both))
+            {
+                return [both];
+            }
+        }
+
+        return null;
+    }
+
+    private static string FindName(IEnumerable<string> names, string wanted, string folder) =>
+        names.Contains(wanted) ? wanted
+            : throw new VidSearchException(ErrorKind.Incompatible, folder,
+                $"the ONNX model has no '{wanted}' (it has: {string.Join(", ", names)})");
+
+    private static string HashFiles(IEnumerable<string> files)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        foreach (string file in files)
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+            }
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset())[..12];
+    }
+}
