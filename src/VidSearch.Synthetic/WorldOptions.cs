@@ -66,6 +66,9 @@ public sealed record WorldOptions
     /// <summary>Clips rendered and encoded at the same time (one ffmpeg process each).</summary>
     public int Parallelism { get; init; } = 2;
 
+    /// <summary>Clips encoded by one ffmpeg process (cut into files by its segment muxer); 1 = one process per clip.</summary>
+    public int ClipsPerEncoder { get; init; } = 32;
+
     /// <summary>Checks every value, throwing a <see cref="VidSearchException"/> that names the bad one.</summary>
     public WorldOptions Validate()
     {
@@ -95,6 +98,7 @@ public sealed record WorldOptions
         Require(CaptionsPerImage is >= 1 and <= 9, "captions per image", $"{CaptionsPerImage} is outside [1, 9]");
         Require(ValFraction >= 0 && TestFraction >= 0 && ValFraction + TestFraction <= 1, "--val-fraction/--test-fraction",
             $"{ValFraction} + {TestFraction} must be non-negative and at most 1");
+        Require(ClipsPerEncoder is >= 1 and <= 10_000, "--clips-per-encoder", $"{ClipsPerEncoder} is outside [1, 10000]");
         Require(Parallelism is >= 1 and <= 64, "--parallel", $"{Parallelism} is outside [1, 64]");
         return this;
     }

@@ -25,11 +25,12 @@ public static class SynthCommand
         var valFraction = new Option<double>("--val-fraction") { Description = "Share of val rows.", DefaultValueFactory = _ => defaults.ValFraction };
         var testFraction = new Option<double>("--test-fraction") { Description = "Share of test rows.", DefaultValueFactory = _ => defaults.TestFraction };
         var parallel = new Option<int>("--parallel") { Description = "Clips encoded at once (one ffmpeg each).", DefaultValueFactory = _ => defaults.Parallelism };
+        var perEncoder = new Option<int>("--clips-per-encoder") { Description = "Clips encoded by one ffmpeg process (1 = one process per clip).", DefaultValueFactory = _ => defaults.ClipsPerEncoder };
         var contactSheet = new Option<string?>("--contact-sheet") { Description = "Also write a contact sheet (PNG + README.md) of a few clips into this folder." };
         var json = CommonOptions.Json();
         var command = new Command("synth", "Render the synthetic video world: clips, captions and manifests for training and evaluation.")
         {
-            output, clips, seed, task, staticPairs, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, contactSheet, json,
+            output, clips, seed, task, staticPairs, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -47,6 +48,7 @@ public static class SynthCommand
                 ValFraction = parse.GetValue(valFraction),
                 TestFraction = parse.GetValue(testFraction),
                 Parallelism = parse.GetValue(parallel),
+                ClipsPerEncoder = parse.GetValue(perEncoder),
             }.Validate();
             var writer = new DatasetWriter(options);
             string outFolder = parse.GetValue(output)!;

@@ -72,6 +72,10 @@ public sealed class CaptionGrammar
     public IReadOnlyList<string> TestOnlyTemplates
         => PredicateTexts.Values.SelectMany(p => p.Test).Concat(TestConnectors.Select(c => c.Text)).ToList();
 
+    /// <summary>Which clause a two-clause caption names first (the other says "it" when both are about one object).</summary>
+    public int NamedClause(CaptionTemplate template)
+        => template.Predicates.Count == 2 && (template.Set == TemplateSet.Train ? TrainConnectors : TestConnectors)[template.Connector].Inverted ? 1 : 0;
+
     /// <summary>Renders the clauses (in time order; one or two) with the given template.</summary>
     public string Render(IReadOnlyList<Clause> clauses, CaptionTemplate template)
     {
@@ -159,7 +163,7 @@ public sealed class CaptionGrammar
             var order = objects.ToList();
             rng.Shuffle(order);
             bool sizes = k == 0 || rng.Chance(0.7);
-            var phrases = order.Select(o => sizes ? $"a {o.Size.Name()} {o.Color.Name()} {o.Shape.Name()}" : $"a {o.Color.Name()} {o.Shape.Name()}").ToList();
+            var phrases = order.Select(o => WithArticle(sizes ? $"a {o.Size.Name()} {o.Color.Name()} {o.Shape.Name()}" : $"a {o.Color.Name()} {o.Shape.Name()}")).ToList();
             string list = phrases.Count == 1 ? phrases[0] : string.Join(", ", phrases.Take(phrases.Count - 1)) + " and " + phrases[^1];
             string text = StillTemplates[templates[k % templates.Count]].Replace("{0}", list);
             if (!result.Contains(text))
@@ -232,5 +236,9 @@ public sealed class CaptionGrammar
     }
 
     public static string Subject(ObjectLook look, string form)
-        => form.Replace("{size}", look.Size.Name()).Replace("{color}", look.Color.Name()).Replace("{shape}", look.Shape.Name());
+        => WithArticle(form.Replace("{size}", look.Size.Name()).Replace("{color}", look.Color.Name()).Replace("{shape}", look.Shape.Name()));
+
+    /// <summary>"a orange cross" becomes "an orange cross".</summary>
+    public static string WithArticle(string phrase)
+        => phrase.StartsWith("a ", StringComparison.Ordinal) && phrase.Length > 2 && "aeiou".Contains(phrase[2]) ? "an " + phrase[2..] : phrase;
 }

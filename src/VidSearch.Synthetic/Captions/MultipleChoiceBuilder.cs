@@ -31,7 +31,8 @@ public static class MultipleChoiceBuilder
         for (int i = 0; i < truth.Count; i++)
         {
             var clause = truth[i];
-            bool named = i == 0 || truth[0].ObjectIndex != clause.ObjectIndex;
+            // Attributes show only where the object is named (the other clause about it says "it").
+            bool named = truth.Count == 1 || truth[0].ObjectIndex != truth[1].ObjectIndex || i == grammar.NamedClause(template);
             if (named)
             {
                 foreach (var color in Vocabulary.Colors)

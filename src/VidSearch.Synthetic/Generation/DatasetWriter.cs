@@ -82,17 +82,40 @@ public sealed class DatasetWriter
         string unit = images ? "images" : "clips";
         long done = 0, frames = 0;
         progress?.Report(new WorkProgress(label, 0, items.Count, unit));
+        void Advance(int framesWritten)
+        {
+            Interlocked.Add(ref frames, framesWritten);
+            long now = Interlocked.Increment(ref done);
+            progress?.Report(new WorkProgress(label, now, items.Count, unit));
+        }
+
+        int perBatch = images ? 64 : _options.ClipsPerEncoder;
+        var batches = items.Chunk(perBatch).ToList();
         await Parallel.ForEachAsync(
-            items,
-            new ParallelOptions { MaxDegreeOfParallelism = images ? Math.Max(_options.Parallelism, Environment.ProcessorCount) : _options.Parallelism, CancellationToken = cancellationToken },
-            (item, ct) =>
+            batches,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
+            (batch, ct) =>
             {
-                ct.ThrowIfCancellationRequested();
-                string path = Path.Combine(folder, item.Row.Media);
-                int written = images ? WriteImage(item, path) : WriteVideo(item, path, ct);
-                Interlocked.Add(ref frames, written);
-                long now = Interlocked.Increment(ref done);
-                progress?.Report(new WorkProgress(label, now, items.Count, unit));
+                if (images)
+                {
+                    foreach (var item in batch)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        Advance(WriteImage(item, Path.Combine(folder, item.Row.Media)));
+                    }
+                }
+                else if (batch.Length == 1 || perBatch == 1)
+                {
+                    foreach (var item in batch)
+                    {
+                        Advance(WriteVideo(item, Path.Combine(folder, item.Row.Media), ct));
+                    }
+                }
+                else
+                {
+                    WriteVideos(batch, folder, Advance, ct);
+                }
+
                 return ValueTask.CompletedTask;
             });
 
@@ -114,6 +137,33 @@ public sealed class DatasetWriter
 
         writer.Complete();
         return renderer.FrameCount;
+    }
+
+    private void WriteVideos(DatasetItem[] batch, string folder, Action<int> advance, CancellationToken ct)
+    {
+        var first = batch[0].Clip;
+        using var writer = new Mp4BatchWriter(
+            batch.Select(i => Path.Combine(folder, i.Row.Media)).ToList(),
+            batch.Select(i => i.Clip.FrameCount).ToList(),
+            first.CanvasSize,
+            first.CanvasSize,
+            first.Fps,
+            _encoder);
+        var frame = new byte[first.CanvasSize * first.CanvasSize * 3];
+        foreach (var item in batch)
+        {
+            var renderer = new FrameRenderer(item.Clip);
+            for (int f = 0; f < renderer.FrameCount; f++)
+            {
+                ct.ThrowIfCancellationRequested();
+                renderer.Render(f, frame);
+                writer.WriteFrame(frame);
+            }
+
+            advance(renderer.FrameCount);
+        }
+
+        writer.Complete();
     }
 
     private static int WriteImage(DatasetItem item, string path)
