@@ -48,6 +48,10 @@ public class CaptionTests
         Assert.Equal(ObjectSize.Large, reversed.Events[0].Subject.Size);
         Assert.Equal("a large red circle shrinks, then it moves to the right", Grammar.Render(Clause.Of(reversed.Events), FirstTrainTemplate(2)));
 
+        Assert.False(SceneGenerator.IsPalindrome(clip.Source));
+        var palindrome = clip.Source with { Events = [clip.Events[0], new SceneEvent(0, EventKind.MoveRight, 2, 3, SmallRedCircle, Dx: 50)] };
+        Assert.True(SceneGenerator.IsPalindrome(palindrome));
+
         var twice = ClipReverser.Reverse(reversed);
         Assert.False(twice.Reversed);
         Assert.Equal(clip.Events, twice.Events);
@@ -98,6 +102,7 @@ public class CaptionTests
             var possible = AllRenderings(clauses, TemplateSet.Train);
             Assert.All(pair[1].Row.Captions!, c => Assert.Contains(c, possible));
             Assert.NotEqual(pair[0].Row.Captions, pair[1].Row.Captions);
+            Assert.False(SceneGenerator.IsPalindrome(pair[0].Clip.Source));
         }
     }
 

@@ -201,7 +201,9 @@ public sealed class Mp4Writer : IDisposable
         string last;
         lock (_stderrTail)
         {
-            last = _stderrTail.LastOrDefault(l => l.Length > 0) ?? "no message";
+            var lines = _stderrTail.Where(l => l.Length > 0).ToList();
+            // The first line usually names the cause, the last one what ffmpeg gave up on.
+            last = lines.Count == 0 ? "no message" : lines.Count == 1 ? lines[0] : $"{lines[0]} / {lines[^1]}";
         }
 
         Abort();

@@ -50,7 +50,37 @@ public sealed class SceneGenerator
     }
 
     /// <summary>A retrieval clip: 1 or 2 events in sequence ("A, then B").</summary>
+    /// <param name="requireReversible">Only clips that look different backwards: their reversed events differ
+    /// from their events (so "grows, then shrinks" or "moves left, then right" are drawn again).</param>
     public Scene Retrieval(DeterministicRandom rng, HeldOutPolicy heldOut, bool requireReversible = false)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var scene = DrawRetrieval(rng, heldOut, requireReversible);
+            if (!requireReversible || attempt == MaxAttempts || !IsPalindrome(scene))
+            {
+                return scene;
+            }
+        }
+    }
+
+    /// <summary>Whether the scene's reversed events are its events (so captions cannot tell the twins apart).</summary>
+    public static bool IsPalindrome(Scene scene)
+    {
+        var reversed = ClipReverser.Reverse(Clip.Forward(scene)).Events;
+        for (int i = 0; i < scene.Events.Count; i++)
+        {
+            var (a, b) = (scene.Events[i], reversed[i]);
+            if (a.ObjectIndex != b.ObjectIndex || a.Kind != b.Kind || a.Subject != b.Subject || a.ToColor != b.ToColor)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private Scene DrawRetrieval(DeterministicRandom rng, HeldOutPolicy heldOut, bool requireReversible)
     {
         int events = rng.Chance(_options.TwoEventShare) ? 2 : 1;
         return Generate(rng, new SceneRequest
