@@ -55,7 +55,7 @@ public static class SynthCommand
             var summary = await ProgressDisplay.RunAsync(progress => writer.WriteAsync(outFolder, tasks, progress, cancellationToken));
             if (parse.GetValue(contactSheet) is string sheetFolder)
             {
-                ContactSheet.Write(sheetFolder, SheetItems(writer.Planner));
+                ContactSheet.Write(sheetFolder, SheetItems(writer.Planner), command: "vidsearch " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
             }
 
             if (parse.GetValue(json))

@@ -14,7 +14,7 @@ public static class ContactSheet
     private const int Gutter = 4;
 
     /// <summary>Writes &lt;folder&gt;/contact-sheet.png and &lt;folder&gt;/README.md; returns the PNG path.</summary>
-    public static string Write(string folder, IReadOnlyList<DatasetItem> items, int framesPerRow = 8, string title = "Synthetic world: contact sheet")
+    public static string Write(string folder, IReadOnlyList<DatasetItem> items, int framesPerRow = 8, string title = "Synthetic world: contact sheet", string? command = null)
     {
         if (items.Count == 0)
         {
@@ -49,6 +49,11 @@ public static class ContactSheet
         md.Append("# ").Append(title).Append("\n\n");
         md.Append("![contact sheet](contact-sheet.png)\n\n");
         md.Append($"Each row is one clip; the {framesPerRow} frames are sampled evenly from its first to its last frame.\n\n");
+        if (command is not null)
+        {
+            md.Append("Made by `").Append(command).Append("`.\n\n");
+        }
+
         for (int r = 0; r < items.Count; r++)
         {
             var item = items[r];
