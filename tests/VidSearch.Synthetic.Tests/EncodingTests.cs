@@ -113,6 +113,30 @@ public class EncodingTests
     }
 
     [Fact]
+    public void Mp4BatchWriter_cuts_exactly_at_odd_frame_rates()
+    {
+        using var dir = new TempDirectory();
+        // At 30 fps, keyframes forced by time land one frame early for some of these cuts (696 among them).
+        int[] counts = [77, 132, 168, 162, 157, 68, 92, 75];
+        var paths = counts.Select((_, i) => dir.File($"c{i}.mp4")).ToList();
+        using (var writer = new Mp4BatchWriter(paths, counts, 16, 16, 30))
+        {
+            var frame = new byte[16 * 16 * 3];
+            for (int f = 0; f < counts.Sum(); f++)
+            {
+                writer.WriteFrame(frame);
+            }
+
+            writer.Complete();
+        }
+
+        for (int c = 0; c < counts.Length; c++)
+        {
+            Assert.Equal(counts[c] * 16 * 16 * 3, FfmpegDecode.Rgb(paths[c]).Length);
+        }
+    }
+
+    [Fact]
     public void Mp4BatchWriter_with_missing_frames_fails_and_leaves_nothing()
     {
         using var dir = new TempDirectory();

@@ -80,8 +80,8 @@ public sealed class Mp4BatchWriter : IDisposable
         };
         if (cuts.Count > 0)
         {
-            // Half a frame early, so rounding never pushes a keyframe past the cut.
-            args.AddRange(["-force_key_frames", "0," + string.Join(',', cuts.Select(c => Invariant((c - 0.5) / fps)))]);
+            // By frame number: forced times are rounded to the nearest frame and can land one frame early.
+            args.AddRange(["-force_key_frames", "expr:eq(n,0)+" + string.Join('+', cuts.Select(c => $"eq(n,{c})"))]);
         }
 
         args.AddRange(["-f", "segment", "-segment_format", "mp4", "-reset_timestamps", "1"]);
