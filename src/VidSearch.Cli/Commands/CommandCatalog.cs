@@ -13,5 +13,6 @@ public static class CommandCatalog
         yield return BenchCommand.Create();
         yield return TokenizeCommand.Create();
         yield return ModelsCommand.Create();
+        yield return SynthCommand.Create();
     }
 }

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using VidSearch.Cli.Infrastructure;
+using VidSearch.Core;
+using VidSearch.Synthetic;
+using VidSearch.Synthetic.Generation;
+
+namespace VidSearch.Cli.Commands;
+
+/// <summary>`vidsearch synth`: renders the synthetic video world (datasets in the manifest format).</summary>
+public static class SynthCommand
+{
+    public static Command Create()
+    {
+        var defaults = new WorldOptions();
+        var output = new Option<string>("--out", "-o") { Description = "Output folder (one sub-folder per task, each with manifest.jsonl).", Required = true };
+        var clips = new Option<int>("--clips", "-n") { Description = "Clips per task (the reversal task makes clips/2 pairs).", DefaultValueFactory = _ => defaults.Clips };
+        var seed = new Option<long>("--seed", "-s") { Description = "Seed: same seed and options give the same datasets.", DefaultValueFactory = _ => 0 };
+        var task = new Option<string>("--task", "-t") { Description = "retrieval, reversal, compositional, actions, localization, choice, static, a comma-separated list, or all.", DefaultValueFactory = _ => "all" };
+        var staticPairs = new Option<int>("--static-pairs") { Description = "Image-caption pairs (PNG) of the static task.", DefaultValueFactory = _ => defaults.StaticPairs };
+        var size = new Option<int>("--size") { Description = "Canvas side in pixels.", DefaultValueFactory = _ => defaults.CanvasSize };
+        var fps = new Option<int>("--fps") { Description = "Frames per second.", DefaultValueFactory = _ => defaults.Fps };
+        var minSeconds = new Option<double>("--min-seconds") { Description = "Shortest clip (retrieval-style tasks).", DefaultValueFactory = _ => defaults.ClipMinSeconds };
+        var maxSeconds = new Option<double>("--max-seconds") { Description = "Longest clip (retrieval-style tasks).", DefaultValueFactory = _ => defaults.ClipMaxSeconds };
+        var captions = new Option<int>("--captions") { Description = "Captions per clip.", DefaultValueFactory = _ => defaults.CaptionsPerClip };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Share of val rows.", DefaultValueFactory = _ => defaults.ValFraction };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Share of test rows.", DefaultValueFactory = _ => defaults.TestFraction };
+        var parallel = new Option<int>("--parallel") { Description = "Clips encoded at once (one ffmpeg each).", DefaultValueFactory = _ => defaults.Parallelism };
+        var perEncoder = new Option<int>("--clips-per-encoder") { Description = "Clips encoded by one ffmpeg process (1 = one process per clip).", DefaultValueFactory = _ => defaults.ClipsPerEncoder };
+        var contactSheet = new Option<string?>("--contact-sheet") { Description = "Also write a contact sheet (PNG + README.md) of a few clips into this folder." };
+        var json = CommonOptions.Json();
+        var command = new Command("synth", "Render the synthetic video world: clips, captions and manifests for training and evaluation.")
+        {
+            output, clips, seed, task, staticPairs, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
+        };
+        command.SetHandler(async (parse, cancellationToken) =>
+        {
+            var tasks = SyntheticTasks.Parse(parse.GetValue(task) ?? "all");
+            var options = new WorldOptions
+            {
+                Seed = parse.GetValue(seed),
+                Clips = parse.GetValue(clips),
+                StaticPairs = parse.GetValue(staticPairs),
+                CanvasSize = parse.GetValue(size),
+                Fps = parse.GetValue(fps),
+                ClipMinSeconds = parse.GetValue(minSeconds),
+                ClipMaxSeconds = parse.GetValue(maxSeconds),
+                CaptionsPerClip = parse.GetValue(captions),
+                ValFraction = parse.GetValue(valFraction),
+                TestFraction = parse.GetValue(testFraction),
+                Parallelism = parse.GetValue(parallel),
+                ClipsPerEncoder = parse.GetValue(perEncoder),
+            }.Validate();
+            var writer = new DatasetWriter(options);
+            string outFolder = parse.GetValue(output)!;
+            var summary = await ProgressDisplay.RunAsync(progress => writer.WriteAsync(outFolder, tasks, progress, cancellationToken));
+            if (parse.GetValue(contactSheet) is string sheetFolder)
+            {
+                ContactSheet.Write(sheetFolder, SheetItems(writer.Planner), command: "vidsearch " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
+            }
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(summary);
+            }
+            else
+            {
+                foreach (var t in summary.Tasks)
+                {
+                    string what = t.Images > 0 ? $"{t.Images} images" : $"{t.Videos} clips ({t.Frames} frames)";
+                    Console.WriteLine($"{t.Task,-14} {what,-28} {t.Seconds,7:0.0} s  {t.ItemsPerSecond,7:0.0}/s  {t.Folder}");
+                }
+
+                Console.WriteLine($"done in {summary.Seconds:0.0} s (seed {summary.Seed})");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static List<DatasetItem> SheetItems(DatasetPlanner planner)
+    {
+        var retrieval = planner.Plan(SyntheticTask.Retrieval);
+        var reversal = planner.Plan(SyntheticTask.Reversal);
+        var items = retrieval.Take(5).Concat(reversal.Take(2)).ToList();
+        if (items.Count == 0)
+        {
+            throw VidSearchException.Argument("--contact-sheet", "needs at least 2 clips (--clips)");
+        }
+
+        return items;
+    }
+}

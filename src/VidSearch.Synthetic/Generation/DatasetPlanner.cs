@@ -1,0 +1,179 @@
+using VidSearch.Synthetic.Captions;
+using VidSearch.Synthetic.Manifest;
+using VidSearch.Synthetic.World;
+
+namespace VidSearch.Synthetic.Generation;
+
+/// <summary>One item of a dataset: its manifest row and the clip (or one-frame still) to render.</summary>
+public sealed record DatasetItem(ManifestRow Row, Clip Clip, MultipleChoice? Choice = null);
+
+/// <summary>
+/// Decides every item of a task (scenes, captions, splits, rows) without rendering anything. Item i of a
+/// task draws from its own random stream (seed, task, i), so plans do not depend on order or parallelism.
+/// Splits: test rows use the test-only caption templates and may show held-out colour-shape pairs; train
+/// and val rows never do either.
+/// </summary>
+public sealed class DatasetPlanner
+{
+    private readonly WorldOptions _options;
+    private readonly SceneGenerator _scenes;
+    private readonly CaptionGrammar _grammar;
+    private readonly Dictionary<SyntheticTask, int[]> _slots = new();
+
+    public DatasetPlanner(WorldOptions options, CaptionGrammar? grammar = null)
+    {
+        _options = options.Validate();
+        _scenes = new SceneGenerator(options);
+        _grammar = grammar ?? CaptionGrammar.Default;
+    }
+
+    public static string VideoPath(string id) => $"videos/{id}.mp4";
+
+    public static string ImagePath(string id) => $"images/{id}.png";
+
+    /// <summary>Number of items the task will hold.</summary>
+    public int Count(SyntheticTask task) => task switch
+    {
+        SyntheticTask.Static => _options.StaticPairs,
+        SyntheticTask.Reversal => 2 * (_options.Clips / 2),
+        _ => _options.Clips,
+    };
+
+    /// <summary>All items of a task, in manifest order.</summary>
+    public IReadOnlyList<DatasetItem> Plan(SyntheticTask task)
+    {
+        int units = task == SyntheticTask.Reversal ? _options.Clips / 2 : Count(task);
+        var splits = AssignSplits(task, units);
+        var items = new List<DatasetItem>(Count(task));
+        for (int i = 0; i < units; i++)
+        {
+            items.AddRange(PlanUnit(task, i, splits[i], units));
+        }
+
+        return items;
+    }
+
+    /// <summary>The split of each unit (clip, pair or image): exact shares, positions drawn from the seed.</summary>
+    public string[] AssignSplits(SyntheticTask task, int units)
+    {
+        var result = new string[units];
+        if (task == SyntheticTask.Compositional)
+        {
+            Array.Fill(result, Splits.Test);
+            return result;
+        }
+
+        int test = (int)Math.Round(units * _options.TestFraction);
+        int val = Math.Min(units - test, (int)Math.Round(units * _options.ValFraction));
+        var order = Enumerable.Range(0, units).ToArray();
+        Stream(task, ulong.MaxValue).Shuffle(order);
+        for (int k = 0; k < units; k++)
+        {
+            result[order[k]] = k < test ? Splits.Test : k < test + val ? Splits.Val : Splits.Train;
+        }
+
+        return result;
+    }
+
+    private IEnumerable<DatasetItem> PlanUnit(SyntheticTask task, int index, string split, int units)
+    {
+        var rng = Stream(task, (ulong)index);
+        var set = split == Splits.Test ? TemplateSet.Test : TemplateSet.Train;
+        var heldOut = split == Splits.Test ? HeldOutPolicy.Allow : HeldOutPolicy.Forbid;
+        string id = $"{task.Name()}-{index:D6}";
+        switch (task)
+        {
+            case SyntheticTask.Retrieval:
+            {
+                var clip = Clip.Forward(_scenes.Retrieval(rng, heldOut));
+                yield return new DatasetItem(Row(id, split) with { Captions = Texts(clip, set, rng) }, clip);
+                break;
+            }
+
+            case SyntheticTask.Compositional:
+            {
+                var clip = Clip.Forward(_scenes.Retrieval(rng, HeldOutPolicy.Require));
+                yield return new DatasetItem(Row(id, split) with { Captions = Texts(clip, set, rng) }, clip);
+                break;
+            }
+
+            case SyntheticTask.Reversal:
+            {
+                var forward = Clip.Forward(_scenes.Retrieval(rng, heldOut, requireReversible: true));
+                var backward = ClipReverser.Reverse(forward);
+                ulong captionSeed = rng.NextUInt64();
+                string group = $"pair-{index:D6}";
+                // Both twins draw their templates from the same stream, so their captions are parallel.
+                yield return new DatasetItem(Row(id + "-f", split) with { Captions = Texts(forward, set, new DeterministicRandom(captionSeed)), Group = group }, forward);
+                yield return new DatasetItem(Row(id + "-r", split) with { Captions = Texts(backward, set, new DeterministicRandom(captionSeed)), Group = group }, backward);
+                break;
+            }
+
+            case SyntheticTask.Actions:
+            {
+                // Classes cycle over a seeded permutation of the units: balanced to within one clip per class.
+                var kinds = Vocabulary.EventKinds;
+                var kind = kinds[ClassSlot(task, index, units) % kinds.Length];
+                var clip = Clip.Forward(_scenes.Action(rng, kind, heldOut));
+                yield return new DatasetItem(Row(id, split) with { Label = kind.Label(), Captions = Texts(clip, set, rng) }, clip);
+                break;
+            }
+
+            case SyntheticTask.Localization:
+            {
+                var clip = Clip.Forward(_scenes.Localization(rng, heldOut));
+                var events = clip.Events.Select(e => new ManifestEvent
+                {
+                    Label = e.Kind.Label(),
+                    Start = e.Start,
+                    End = e.End,
+                    Caption = _grammar.Render([Clause.Of(e)], _grammar.RandomTemplate([Clause.Of(e)], set, rng)),
+                }).ToList();
+                yield return new DatasetItem(Row(id, split) with { Events = events }, clip);
+                break;
+            }
+
+            case SyntheticTask.Choice:
+            {
+                var clip = Clip.Forward(_scenes.Retrieval(rng, heldOut));
+                var choice = MultipleChoiceBuilder.Build(_grammar, clip.Source, Clause.Of(clip.Events), set, heldOut == HeldOutPolicy.Forbid, rng);
+                yield return new DatasetItem(
+                    Row(id, split) with { Captions = Texts(clip, set, rng), Choices = choice.Texts, Answer = choice.Answer },
+                    clip,
+                    choice);
+                break;
+            }
+
+            case SyntheticTask.Static:
+            {
+                var scene = _scenes.Still(rng, heldOut);
+                var captions = _grammar.DescribeStill(scene.Objects.Select(o => o.Look).ToList(), _options.CaptionsPerImage, rng);
+                yield return new DatasetItem(new ManifestRow { Id = id, Image = ImagePath(id), Split = split, Captions = captions }, Clip.Forward(scene));
+                break;
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(task));
+        }
+    }
+
+    private int ClassSlot(SyntheticTask task, int index, int units)
+    {
+        // One seeded permutation of 0..units-1 per task, computed once.
+        if (!_slots.TryGetValue(task, out var slots) || slots.Length != units)
+        {
+            slots = Enumerable.Range(0, units).ToArray();
+            Stream(task, ulong.MaxValue - 1).Shuffle(slots);
+            _slots[task] = slots;
+        }
+
+        return slots[index];
+    }
+
+    private IReadOnlyList<string> Texts(Clip clip, TemplateSet set, DeterministicRandom rng)
+        => _grammar.Describe(Clause.Of(clip.Events), set, _options.CaptionsPerClip, rng).Select(c => c.Text).ToList();
+
+    private static ManifestRow Row(string id, string split) => new() { Id = id, Video = VideoPath(id), Split = split };
+
+    private DeterministicRandom Stream(SyntheticTask task, ulong index) => DeterministicRandom.ForStream(_options.Seed, (ulong)task + 1, index);
+}
