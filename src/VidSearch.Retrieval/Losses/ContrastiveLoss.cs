@@ -155,7 +155,7 @@ public sealed class ContrastiveLoss : nn.Module
     /// Loss from embeddings [Q, D] and [B, D] (normalised here). With a queue, its stored videos and texts are extra
     /// negatives; the queue is NOT updated here (call <see cref="NegativeQueue.Enqueue"/> after the step).
     /// </summary>
-    public Tensor Forward(Tensor text, Tensor video, Tensor? positives, NegativeQueue? queue)
+    public Tensor FromEmbeddings(Tensor text, Tensor video, Tensor? positives = null, NegativeQueue? queue = null)
     {
         using var scope = NewDisposeScope();
         var t = Heads.Pooling.Normalize(text);
