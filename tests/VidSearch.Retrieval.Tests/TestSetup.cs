@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 
+// torch's random generator is process-wide: tests that seed it must not run concurrently.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace VidSearch.Retrieval.Tests;
 
 internal static class TestSetup
