@@ -163,8 +163,9 @@ public sealed class ContrastiveLoss : nn.Module
         Tensor? textToQueued = null, videoToQueued = null;
         if (queue is not null && queue.Count > 0)
         {
-            textToQueued = t.matmul(queue.Videos().t());
-            videoToQueued = v.matmul(queue.Texts().t());
+            // Snapshots: the queue may be updated in place before backward().
+            textToQueued = t.matmul(queue.Videos().clone().t());
+            videoToQueued = v.matmul(queue.Texts().clone().t());
         }
 
         return Forward(t.matmul(v.t()), positives, textToQueued, videoToQueued).MoveToOuterDisposeScope();
