@@ -39,6 +39,16 @@ public class HeadCheckpointTests
     }
 
     [Fact]
+    public void Weight_keys_are_the_module_parameter_names()
+    {
+        var keys = HeadFactory.Create("temporal", Options).AsModule().state_dict().Keys.ToList();
+        Assert.Contains("temporal.frame_position", keys);
+        Assert.Contains("temporal.blocks.0.in_proj.weight", keys);
+        Assert.Contains("temporal.blocks.1.c_proj.bias", keys);
+        Assert.Empty(HeadFactory.Create("mean", Options).AsModule().state_dict());
+    }
+
+    [Fact]
     public void Missing_truncated_and_mismatched_checkpoints_give_clear_errors()
     {
         using var dir = new TempDirectory();

@@ -31,7 +31,7 @@ public sealed record TextInputs(Tensor Sentence, Tensor? Words = null, Tensor? W
                 throw VidSearchException.Argument("text.Words", $"expected shape [{Sentence.shape[0]}, L, {dim}], got {Shape(Words)}");
             }
 
-            if (WordMask is null || WordMask.dim() != 2 || WordMask.shape[0] != Words.shape[0] || WordMask.shape[1] != Words.shape[1])
+            if (WordMask is null || WordMask.dtype != ScalarType.Bool || WordMask.dim() != 2 || WordMask.shape[0] != Words.shape[0] || WordMask.shape[1] != Words.shape[1])
             {
                 throw VidSearchException.Argument("text.WordMask", $"expected a bool mask [{Words.shape[0]}, {Words.shape[1]}] with the word embeddings");
             }

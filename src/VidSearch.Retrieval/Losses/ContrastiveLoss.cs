@@ -117,6 +117,10 @@ public sealed class ContrastiveLoss : nn.Module
         {
             throw VidSearchException.Argument("positives", $"expected a bool [{q}, {b}] mask, got {pos.dtype} {Heads.TextInputs.Shape(pos)}");
         }
+        else
+        {
+            pos = pos.to(similarity.device);
+        }
 
         if (pos.any(1).logical_not().any().item<bool>() || pos.any(0).logical_not().any().item<bool>())
         {

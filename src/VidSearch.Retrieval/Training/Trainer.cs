@@ -14,7 +14,8 @@ namespace VidSearch.Retrieval.Training;
 /// log) at the end of every epoch. A run interrupted at any point and started again with the same options resumes
 /// from the last checkpoint and ends with exactly the weights of an uninterrupted run: the data order and torch's
 /// generator depend only on (seed, epoch). State outside the modules (e.g. a <see cref="Losses.NegativeQueue"/>) is
-/// not checkpointed and breaks that guarantee.
+/// not checkpointed and breaks that guarantee, and so does other code drawing from torch's process-wide generator
+/// while training runs.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
