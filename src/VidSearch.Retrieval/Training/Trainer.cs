@@ -72,6 +72,8 @@ public sealed class Trainer : IDisposable
     /// Runs the remaining epochs. <paramref name="loss"/> receives the item indices of a batch and returns the scalar
     /// loss (with its graph); <paramref name="validate"/> (optional) runs after each epoch in eval mode without
     /// gradients and returns metrics to log. Returns the whole log (restored epochs included).
+    /// Each step runs in a dispose scope: tensors the closure creates are freed after the step (copy what must live
+    /// longer, as <see cref="Losses.NegativeQueue.Enqueue"/> does, or detach it from the scope).
     /// </summary>
     public TrainingLog Fit(
         int itemCount,
