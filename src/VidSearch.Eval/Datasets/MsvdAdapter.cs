@@ -24,6 +24,7 @@ public sealed class MsvdAdapter : IDatasetAdapter
         directory = DatasetFiles.RequireDirectory(directory);
         string captionFile = DatasetFiles.Require(directory, "MSVD caption file", CaptionFiles);
         var mapping = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fileNames = new Dictionary<string, string>(StringComparer.Ordinal);
         if (DatasetFiles.Find(directory, "youtube_mapping.txt") is string mapFile)
         {
             foreach (string line in DatasetFiles.ReadLines(mapFile))
@@ -32,6 +33,7 @@ public sealed class MsvdAdapter : IDatasetAdapter
                 if (parts.Length == 2)
                 {
                     mapping[parts[0]] = parts[1];
+                    fileNames[parts[1]] = parts[0];
                 }
             }
         }
@@ -77,9 +79,15 @@ public sealed class MsvdAdapter : IDatasetAdapter
         var index = DatasetFiles.IndexVideos(directory);
         var videos = order.Distinct(StringComparer.Ordinal)
             .Where(id => split.Count == 0 || split.ContainsKey(id))
-            .Select(id => DatasetFiles.Locate(index, directory, id, split.GetValueOrDefault(id, "test")))
+            .Select(id => Locate(index, directory, id, split.GetValueOrDefault(id, "test"), fileNames))
             .ToList();
         var kept = videos.Select(v => v.Id).ToHashSet(StringComparer.Ordinal);
         return new VideoDataset("MSVD", Format, directory, videos, captions.Where(c => kept.Contains(c.VideoId)).ToList());
     }
+
+    /// <summary>Files may be named by the id or by the YouTube name the id maps to.</summary>
+    private static VideoEntry Locate(Dictionary<string, string> index, string directory, string id, string split, Dictionary<string, string> fileNames)
+        => index.ContainsKey(id) || !fileNames.TryGetValue(id, out var name)
+            ? DatasetFiles.Locate(index, directory, id, split)
+            : DatasetFiles.Locate(index, directory, id, split, name);
 }
