@@ -97,6 +97,25 @@ public class LocalizationTests
     }
 
     [Fact]
+    public void BackToBackActionsAreSplitWhereTheNearestClassChanges()
+    {
+        const int dim = 8;
+        var frames = Enumerable.Range(0, 8).Select(i => i < 4 ? OneHot(dim, 0) : OneHot(dim, 1)).ToArray();
+        var classes = new EmbeddingMatrix(2, dim);
+        classes.Row(0)[0] = 1;
+        classes.Row(1)[1] = 1;
+        var localizer = new TemporalLocalizer();
+        var detections = localizer.Localize("v", Of(frames), classes, ["A", "B"], logitScale: 100);
+        var map = DetectionMap.Evaluate([new("v", "A", 0, 4), new("v", "B", 4, 8)], detections, DetectionMap.ActivityNetThresholds);
+        Assert.Equal(1, map.AverageMap, 9);
+
+        var proposals = new TemporalLocalizer(new LocalizationOptions { Thresholds = [0.5], WindowFrames = [4], WindowStride = 0.25 })
+            .Propose([0, 1, 2, 3, 4, 5], [1, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]);
+        Assert.Equal([(0.0, 3.0, 1.0), (3.0, 6.0, 1.0)], proposals.Take(2).Select(p => (p.Start, p.End, p.Score)));
+        Assert.Contains(proposals, p => (p.Start, p.End, p.Score) == (1.0, 5.0, 0.5));
+    }
+
+    [Fact]
     public void AbsurdOptionsAreRejected()
     {
         Assert.Throws<VidSearchException>(() => new TemporalLocalizer(new LocalizationOptions { Thresholds = [1.5] }));

@@ -44,8 +44,10 @@ public sealed record LocalizationOptions
 /// <summary>
 /// Temporal action localization from frame embeddings, without training:
 /// 1. actionness of a frame = its highest cosine similarity to any class embedding, min-max scaled within the video;
-/// 2. class-agnostic proposals = runs of consecutive frames above each threshold, plus sliding windows; a proposal's
-///    score is the mean actionness of its frames; frame i covers [t_i, t_(i+1)), the last frame one median step;
+/// 2. class-agnostic proposals = runs of consecutive frames above each threshold (a run also ends where the frames'
+///    nearest class changes, so that back-to-back actions are not merged), plus sliding windows; a proposal's score is
+///    the mean actionness of its frames times its purity (the share of its frames whose nearest class is the most
+///    common one inside it); frame i covers [t_i, t_(i+1)), the last frame one median step;
 /// 3. non-maximum suppression at <see cref="LocalizationOptions.NmsThreshold"/> tIoU;
 /// 4. each proposal's frames are mean-pooled (normalised) and classified against the class embeddings with a softmax
 ///    at the model's logit scale; detection score = proposal score x class probability.
@@ -69,8 +71,22 @@ public sealed class TemporalLocalizer(LocalizationOptions? options = null)
 
         var normalized = frames.Select(i => VectorMath.Normalized(video.Frames.RowReadOnly(i))).ToList();
         var times = frames.Select(i => video.Timestamps[i]).ToArray();
-        var actionness = normalized.Select(f => Enumerable.Range(0, classEmbeddings.Rows).Max(c => (double)VectorMath.Cosine(f, classEmbeddings.RowReadOnly(c)))).ToArray();
-        var proposals = Propose(times, Scale(actionness));
+        var nearest = new int[normalized.Count];
+        var actionness = new double[normalized.Count];
+        for (int i = 0; i < normalized.Count; i++)
+        {
+            actionness[i] = double.NegativeInfinity;
+            for (int c = 0; c < classEmbeddings.Rows; c++)
+            {
+                double cos = VectorMath.Cosine(normalized[i], classEmbeddings.RowReadOnly(c));
+                if (cos > actionness[i])
+                {
+                    (actionness[i], nearest[i]) = (cos, c);
+                }
+            }
+        }
+
+        var proposals = Propose(times, Scale(actionness), nearest);
         var detections = new List<Detection>();
         foreach (var p in proposals)
         {
@@ -101,8 +117,11 @@ public sealed class TemporalLocalizer(LocalizationOptions? options = null)
         return detections;
     }
 
-    /// <summary>Proposals (after NMS) from per-frame actionness in [0, 1] at the given frame times.</summary>
-    public IReadOnlyList<Proposal> Propose(IReadOnlyList<double> times, IReadOnlyList<double> actionness)
+    /// <summary>
+    /// Proposals (after NMS) from per-frame actionness in [0, 1] at the given frame times and, optionally, each
+    /// frame's nearest class (runs break where it changes; proposal scores are weighted by purity).
+    /// </summary>
+    public IReadOnlyList<Proposal> Propose(IReadOnlyList<double> times, IReadOnlyList<double> actionness, IReadOnlyList<int>? nearestClass = null)
     {
         int n = times.Count;
         if (n == 0)
@@ -112,7 +131,14 @@ public sealed class TemporalLocalizer(LocalizationOptions? options = null)
 
         double step = n > 1 ? Median(Enumerable.Range(1, n - 1).Select(i => times[i] - times[i - 1]).ToList()) : 1.0;
         double End(int lastFrame) => lastFrame + 1 < n ? times[lastFrame + 1] : times[lastFrame] + step;
-        double Mean(int first, int last) => Enumerable.Range(first, last - first + 1).Average(i => actionness[i]);
+        double Mean(int first, int last)
+        {
+            var range = Enumerable.Range(first, last - first + 1);
+            double purity = nearestClass is null ? 1 : range.GroupBy(i => nearestClass[i]).Max(g => g.Count()) / (double)(last - first + 1);
+            return range.Average(i => actionness[i]) * purity;
+        }
+
+        bool SameClass(int i) => nearestClass is null || i == 0 || nearestClass[i] == nearestClass[i - 1];
 
         var candidates = new List<Proposal>();
         foreach (double threshold in options.Thresholds)
@@ -121,14 +147,15 @@ public sealed class TemporalLocalizer(LocalizationOptions? options = null)
             for (int i = 0; i <= n; i++)
             {
                 bool above = i < n && actionness[i] > threshold;
-                if (above && start < 0)
-                {
-                    start = i;
-                }
-                else if (!above && start >= 0)
+                if (start >= 0 && (!above || !SameClass(i)))
                 {
                     candidates.Add(new Proposal(times[start], End(i - 1), Mean(start, i - 1)));
                     start = -1;
+                }
+
+                if (above && start < 0)
+                {
+                    start = i;
                 }
             }
         }
