@@ -14,5 +14,7 @@ public static class CommandCatalog
         yield return TokenizeCommand.Create();
         yield return ModelsCommand.Create();
         yield return SynthCommand.Create();
+        yield return DatasetsCommand.Create();
+        yield return EvalCommand.Create();
     }
 }

@@ -1,0 +1,24 @@
+using Spectre.Console;
+using VidSearch.Eval.Reports;
+
+namespace VidSearch.Cli.Infrastructure;
+
+/// <summary>Renders the library's <see cref="ReportTable"/> data as Spectre tables on stdout.</summary>
+public static class TableOutput
+{
+    public static void Write(ReportTable data)
+    {
+        var table = new Table { Title = new TableTitle(Markup.Escape(data.Title)) };
+        foreach (string header in data.Headers)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(header)));
+        }
+
+        foreach (var row in data.Rows)
+        {
+            table.AddRow(row.Select(cell => new Text(cell)).ToArray());
+        }
+
+        AnsiConsole.Write(table);
+    }
+}
