@@ -8,5 +8,9 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return IndexCommand.Create();
+        yield return ReindexCommand.Create();
+        yield return SearchCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
