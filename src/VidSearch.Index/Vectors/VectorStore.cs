@@ -176,7 +176,9 @@ public sealed class Float32VectorStore(int dim) : VectorStore(dim)
 
 public sealed class Float16VectorStore(int dim) : VectorStore(dim)
 {
-    private const int Block = 64;
+    private const int Block = 16;
+    [ThreadStatic]
+    private static float[]? _buffer;
     private readonly Chunks<Half> _rows = new(dim);
 
     public override VectorStorageType Type => VectorStorageType.Float16;
@@ -190,7 +192,7 @@ public sealed class Float16VectorStore(int dim) : VectorStore(dim)
     protected override void ScoreChunk(object prepared, int chunk, int offset, Span<float> scores)
     {
         var query = (float[])prepared;
-        var buffer = new float[Block * Dim];
+        var buffer = _buffer is { } b && b.Length == Block * Dim ? b : _buffer = new float[Block * Dim];
         for (int start = 0; start < scores.Length; start += Block)
         {
             int n = Math.Min(Block, scores.Length - start);
