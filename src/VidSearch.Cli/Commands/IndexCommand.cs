@@ -1,6 +1,7 @@
 using System.CommandLine;
 using VidSearch.Cli.Infrastructure;
 using VidSearch.Index.Indexing;
+using VidSearch.Index.Search;
 using VidSearch.Index.Storage;
 using VidSearch.Index.Vectors;
 
@@ -33,8 +34,13 @@ public static class IndexCommand
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
             using var store = CollectionStore.OpenOrCreate(path, info);
             var embedder = ModelWiring.CreateVideoEmbedder(clip, parse.GetValue(strategy)!);
-            var report = await ProgressDisplay.RunAsync(progress => Task.Run(
-                () => new Indexer(store, embedder, options).Run(parse.GetValue(inputs)!, progress, cancellationToken), cancellationToken));
+            var report = await ProgressDisplay.RunAsync(progress => Task.Run(() =>
+            {
+                var result = new Indexer(store, embedder, options).Run(parse.GetValue(inputs)!, progress, cancellationToken);
+                // Large collections search with the approximate index: build its cache now rather than at the first search.
+                Searcher.PrepareIndex(store, progress, cancellationToken);
+                return result;
+            }, cancellationToken));
             Print(report, path, parse.GetValue(json));
             return report.Failures.Count > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         });

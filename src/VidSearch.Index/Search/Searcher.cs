@@ -53,6 +53,27 @@ public sealed class Searcher
 
     public string IndexKind => _index.Kind;
 
+    /// <summary>
+    /// Builds and caches the approximate index when the collection is large enough for Auto to use it and the
+    /// cache is missing or stale; returns whether it did.
+    /// </summary>
+    public static bool PrepareIndex(CollectionStore store, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (store.SegmentCount(SegmentKind.Segment) < VectorIndexFactory.ApproximateThreshold)
+        {
+            return false;
+        }
+
+        var segments = store.LoadSegments(SegmentKind.Segment);
+        if (IvfIndex.TryLoad(store.AnnIndexPath, segments.Vectors, store.VectorsGeneration) is not null)
+        {
+            return false;
+        }
+
+        VectorIndexFactory.Open(segments.Vectors, VectorIndexChoice.Approximate, store.AnnIndexPath, store.VectorsGeneration, null, progress, cancellationToken);
+        return true;
+    }
+
     public int SegmentCount => _segments.Count;
 
     public int VideoCount => _rowsByVideo.Count;
