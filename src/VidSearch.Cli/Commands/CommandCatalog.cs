@@ -16,5 +16,8 @@ public static class CommandCatalog
         yield return SynthCommand.Create();
         yield return DatasetsCommand.Create();
         yield return EvalCommand.Create();
+        yield return IndexCommand.Create();
+        yield return ReindexCommand.Create();
+        yield return SearchCommand.Create();
     }
 }

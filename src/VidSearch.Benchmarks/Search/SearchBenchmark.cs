@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using VidSearch.Core;
+using VidSearch.Index.Search;
+using VidSearch.Index.Vectors;
+
+namespace VidSearch.Benchmarks.Search;
+
+/// <summary>Parameters of `vidsearch bench search`.</summary>
+public sealed record SearchBenchmarkOptions
+{
+    public IReadOnlyList<int> Sizes { get; init; } = [100_000, 1_000_000];
+    public int Dim { get; init; } = 512;
+    public int Queries { get; init; } = 100;
+    public int Warmup { get; init; } = 5;
+    public int K { get; init; } = 10;
+    public int Threads { get; init; } = 2;
+    /// <summary>Gaussian clusters in the data; null: one per 1000 vectors.</summary>
+    public int? Clusters { get; init; }
+    /// <summary>Noise norm relative to the cluster centre (1: cos(point, centre) ~ 0.71).</summary>
+    public float Spread { get; init; } = 1.0f;
+    public IReadOnlyList<int> Nprobes { get; init; } = [8, 16, 32, 64];
+    public IReadOnlyList<VectorStorageType> ExactStorage { get; init; } = [VectorStorageType.Float32, VectorStorageType.Float16, VectorStorageType.Int8];
+    public int Seed { get; init; } = 42;
+
+    public void Validate()
+    {
+        if (Sizes.Count == 0 || Sizes.Any(s => s is < 1000 or > 20_000_000))
+        {
+            throw VidSearchException.Argument("--sizes", "each size must be between 1000 and 20000000");
+        }
+
+        if (Dim is < 2 or > 8192)
+        {
+            throw VidSearchException.Argument("--dim", $"must be between 2 and 8192, got {Dim}");
+        }
+
+        if (Queries is < 1 or > 100_000 || Warmup < 0)
+        {
+            throw VidSearchException.Argument("--queries", "must be between 1 and 100000 (warm-up non-negative)");
+        }
+
+        if (K < 1 || Threads is < 1 or > 256 || Nprobes.Any(n => n < 1) || !(Spread >= 0) || Clusters is < 1)
+        {
+            throw VidSearchException.Argument("bench", "k, threads, nprobe and clusters must be positive, spread non-negative");
+        }
+    }
+}
+
+public sealed record LatencyStats(string Method, string Storage, string Setting, double P50Ms, double P99Ms, double MeanMs, double? RecallAt10, double SpeedupVsExactFloat32);
+
+public sealed record StorageMemory(string Storage, int PayloadBytesPerVector, double MeasuredBytesPerVector);
+
+public sealed record SizeReport(int Vectors, int Clusters, double GenerateSeconds, double IvfBuildSeconds, int IvfLists, double IvfBytesPerVector, IReadOnlyList<LatencyStats> Latencies, IReadOnlyList<StorageMemory> Memory);
+
+public sealed record SearchBenchmarkReport(string Data, int Dim, int Queries, int K, int Threads, string Machine, IReadOnlyList<SizeReport> Sizes);
+
+/// <summary>
+/// Search latency (p50/p99 over queries) of exact SIMD search per storage type and of the IVF-SQ8 index per
+/// nprobe, IVF recall@10 against exact float32 search, IVF build time, and memory per stored vector. Data:
+/// unit vectors from Gaussian clusters (see <see cref="ClusteredGaussianVectors"/>), queries drawn fresh from
+/// the same clusters. Ratios are against exact float32 search measured in the same run.
+/// </summary>
+public static class SearchBenchmark
+{
+    public static SearchBenchmarkReport Run(SearchBenchmarkOptions options, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var sizes = new List<SizeReport>();
+        foreach (int size in options.Sizes)
+        {
+            sizes.Add(RunSize(options, size, progress, cancellationToken));
+        }
+
+        return new SearchBenchmarkReport(
+            $"unit vectors: centre + Gaussian noise (spread {options.Spread}) around random unit centres, normalised; queries are fresh draws; seed {options.Seed}",
+            options.Dim, options.Queries, options.K, options.Threads,
+            $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, AVX-512 {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}",
+            sizes);
+    }
+
+    private static SizeReport RunSize(SearchBenchmarkOptions options, int size, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        int clusters = options.Clusters ?? Math.Max(10, size / 1000);
+        var clock = Stopwatch.StartNew();
+        var generator = new ClusteredGaussianVectors(options.Dim, clusters, options.Spread, options.Seed);
+        var queries = Enumerable.Range(0, options.Queries + options.Warmup).Select(_ => generator.Next()).ToArray();
+        long before = AllocatedNow();
+        var store = FillReporting(generator, VectorStorageType.Float32, size, progress, cancellationToken);
+        double measuredFloat32 = (AllocatedNow() - before) / (double)size;
+        double generateSeconds = clock.Elapsed.TotalSeconds;
+
+        var vectorOptions = new VectorSearchOptions { Threads = options.Threads };
+        var exact = new ExactVectorIndex(store);
+        var truth = new HashSet<int>[queries.Length];
+        var exactTimes = Time(queries, options.Warmup, (q, i) => truth[i] = exact.Search(q, options.K, vectorOptions).Select(h => h.Position).ToHashSet(), progress, $"exact float32 {size}");
+        var latencies = new List<LatencyStats>();
+        double baseline = Median(exactTimes);
+        latencies.Add(Stats("exact", "float32", "-", exactTimes, null, baseline));
+
+        var memory = new List<StorageMemory> { new("float32", VectorStorageType.Float32.BytesPerVector(options.Dim), measuredFloat32) };
+        foreach (var type in options.ExactStorage.Where(t => t != VectorStorageType.Float32))
+        {
+            before = AllocatedNow();
+            var typed = VectorStore.Create(type, options.Dim);
+            var row = new float[options.Dim];
+            for (int i = 0; i < size; i++)
+            {
+                store.CopyTo(i, row);
+                typed.Add(row);
+            }
+
+            memory.Add(new StorageMemory(type.Name(), type.BytesPerVector(options.Dim), (AllocatedNow() - before) / (double)size));
+            var typedIndex = new ExactVectorIndex(typed);
+            double recall = 0;
+            var times = Time(queries, options.Warmup, (q, i) =>
+            {
+                var hits = typedIndex.Search(q, options.K, vectorOptions);
+                if (i >= options.Warmup)
+                {
+                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
+                }
+            }, progress, $"exact {type.Name()} {size}");
+            latencies.Add(Stats("exact", type.Name(), "-", times, recall / options.Queries, baseline));
+            typed = null;
+            typedIndex = null;
+            GC.Collect();
+        }
+
+        clock.Restart();
+        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Threads = options.Threads, Seed = options.Seed }, progress, cancellationToken);
+        double buildSeconds = clock.Elapsed.TotalSeconds;
+        foreach (int nprobe in options.Nprobes.Where(n => n <= ivf.ListCount))
+        {
+            double recall = 0;
+            var ivfOptions = vectorOptions with { Nprobe = nprobe };
+            var times = Time(queries, options.Warmup, (q, i) =>
+            {
+                var hits = ivf.Search(q, options.K, ivfOptions);
+                if (i >= options.Warmup)
+                {
+                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
+                }
+            }, progress, $"ivf nprobe {nprobe} {size}");
+            latencies.Add(Stats("ivf-sq8+rerank", "float32", $"nprobe={nprobe}/{ivf.ListCount}", times, recall / options.Queries, baseline));
+        }
+
+        return new SizeReport(size, clusters, generateSeconds, buildSeconds, ivf.ListCount, ivf.IndexBytes / (double)size, latencies, memory);
+    }
+
+    private static VectorStore FillReporting(ClusteredGaussianVectors generator, VectorStorageType type, int count, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var store = VectorStore.Create(type, generator.Dim);
+        var v = new float[generator.Dim];
+        for (int i = 0; i < count; i++)
+        {
+            if (i % 50_000 == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new WorkProgress($"generate {count}", i, count, "vectors"));
+            }
+
+            generator.Next(v);
+            store.Add(v);
+        }
+
+        progress?.Report(new WorkProgress($"generate {count}", count, count, "vectors"));
+        return store;
+    }
+
+    private static double[] Time(float[][] queries, int warmup, Action<float[], int> search, IProgress<WorkProgress>? progress, string task)
+    {
+        var times = new List<double>();
+        for (int i = 0; i < queries.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            search(queries[i], i);
+            double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (i >= warmup)
+            {
+                times.Add(ms);
+            }
+
+            progress?.Report(new WorkProgress(task, i + 1, queries.Length, "queries"));
+        }
+
+        return [.. times];
+    }
+
+    private static LatencyStats Stats(string method, string storage, string setting, double[] times, double? recall, double baselineP50)
+    {
+        var sorted = times.Order().ToArray();
+        double p50 = Percentile(sorted, 0.50);
+        return new LatencyStats(method, storage, setting, p50, Percentile(sorted, 0.99), sorted.Average(), recall, baselineP50 / p50);
+    }
+
+    private static double Median(double[] values) => Percentile(values.Order().ToArray(), 0.5);
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    public static double Percentile(double[] sorted, double p)
+    {
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        int rank = (int)Math.Ceiling(p * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+
+    private static long AllocatedNow()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}

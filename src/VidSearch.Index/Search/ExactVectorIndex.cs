@@ -1,0 +1,69 @@
+using VidSearch.Core;
+using VidSearch.Index.Vectors;
+
+namespace VidSearch.Index.Search;
+
+/// <summary>
+/// Brute-force search: every row is scored with SIMD dot products, split across threads, each thread keeping
+/// its own bounded heap; the heaps are merged at the end.
+/// </summary>
+public sealed class ExactVectorIndex(VectorStore store) : IVectorIndex
+{
+    private const int Block = 2048;
+
+    public string Kind => "exact";
+
+    public int Count => store.Count;
+
+    public int Dim => store.Dim;
+
+    public IReadOnlyList<VectorHit> Search(ReadOnlySpan<float> query, int k, VectorSearchOptions? options = null)
+        => SearchRange(store, query, 0, store.Count, k, options?.Threads ?? 2);
+
+    /// <summary>Exact top-k over rows [start, end) of a store.</summary>
+    internal static VectorHit[] SearchRange(VectorStore store, ReadOnlySpan<float> query, int start, int end, int k, int threads)
+    {
+        if (k <= 0)
+        {
+            throw VidSearchException.Argument("k", $"must be positive, got {k}");
+        }
+
+        if (query.Length != store.Dim)
+        {
+            throw VidSearchException.Argument("query", $"has {query.Length} dimensions, the index holds {store.Dim}");
+        }
+
+        int rows = end - start;
+        if (rows <= 0)
+        {
+            return [];
+        }
+
+        int parts = Math.Clamp(Math.Min(threads, rows / Block), 1, Math.Max(1, Environment.ProcessorCount));
+        var heaps = new TopK[parts];
+        var queryCopy = query.ToArray();
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            var heap = new TopK(k);
+            var scores = new float[Block];
+            int from = start + (int)((long)rows * part / parts);
+            int to = start + (int)((long)rows * (part + 1) / parts);
+            for (int row = from; row < to; row += Block)
+            {
+                int n = Math.Min(Block, to - row);
+                store.Score(queryCopy, row, scores.AsSpan(0, n));
+                heap.AddRange(row, scores.AsSpan(0, n));
+            }
+
+            heaps[part] = heap;
+        });
+
+        var merged = heaps[0];
+        for (int i = 1; i < parts; i++)
+        {
+            merged.AddAll(heaps[i]);
+        }
+
+        return merged.ToSortedArray();
+    }
+}

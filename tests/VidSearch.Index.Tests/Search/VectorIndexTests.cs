@@ -1,0 +1,132 @@
+using System.Numerics.Tensors;
+using VidSearch.Core;
+using VidSearch.Index.Search;
+using VidSearch.Index.Vectors;
+using VidSearch.TestSupport;
+
+namespace VidSearch.Index.Tests.Search;
+
+public sealed class VectorIndexTests
+{
+    [Fact]
+    public void TopK_keeps_the_best_scores_in_order()
+    {
+        var random = new Random(5);
+        var scores = Enumerable.Range(0, 1000).Select(_ => (float)random.NextDouble()).ToArray();
+        var top = new TopK(10);
+        top.AddRange(0, scores);
+        var expected = scores.Select((s, i) => (s, i)).OrderByDescending(p => p.s).ThenBy(p => p.i).Take(10).Select(p => p.i);
+        Assert.Equal(expected, top.ToSortedArray().Select(h => h.Position));
+    }
+
+    [Fact]
+    public void TopK_with_fewer_items_than_k_returns_them_all_and_ignores_nan()
+    {
+        var top = new TopK(5);
+        top.Add(1, 0.5f);
+        top.Add(2, float.NaN);
+        top.Add(3, 0.7f);
+        Assert.Equal([3, 1], top.ToSortedArray().Select(h => h.Position));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Exact_search_equals_brute_force(int threads)
+    {
+        var gen = new ClusteredGaussianVectors(48, 20, 1f, seed: 6);
+        var store = gen.FillStore(VectorStorageType.Float32, 9000);
+        var index = new ExactVectorIndex(store);
+        var query = gen.Next();
+        var hits = index.Search(query, 7, new VectorSearchOptions { Threads = threads });
+        var expected = Enumerable.Range(0, store.Count).OrderByDescending(i => TensorPrimitives.Dot(query, store.Get(i))).Take(7);
+        Assert.Equal(expected, hits.Select(h => h.Position));
+        Assert.Equal(TensorPrimitives.Dot(query, store.Get(hits[0].Position)), hits[0].Score, 5);
+    }
+
+    [Fact]
+    public void Exact_search_rejects_bad_k_and_dimension()
+    {
+        var index = new ExactVectorIndex(VectorStore.Create(VectorStorageType.Float32, 4));
+        Assert.Throws<VidSearchException>(() => index.Search(new float[4], 0));
+        Assert.Throws<VidSearchException>(() => index.Search(new float[3], 1));
+        Assert.Empty(index.Search(new float[4], 3));
+    }
+
+    [Fact]
+    public void Ivf_recall_at_10_on_clustered_vectors_is_high_and_nprobe_all_is_exact()
+    {
+        var gen = new ClusteredGaussianVectors(64, 50, 1f, seed: 7);
+        var store = gen.FillStore(VectorStorageType.Float32, 20_000);
+        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Lists = 64, Iterations = 6 });
+        var exact = new ExactVectorIndex(store);
+        double recall = 0;
+        double recallAll = 0;
+        const int queries = 30;
+        for (int q = 0; q < queries; q++)
+        {
+            var query = gen.Next();
+            var truth = exact.Search(query, 10).Select(h => h.Position).ToHashSet();
+            recall += ivf.Search(query, 10, new VectorSearchOptions { Nprobe = 8 }).Count(h => truth.Contains(h.Position)) / 10.0;
+            recallAll += ivf.Search(query, 10, new VectorSearchOptions { Nprobe = 64, RerankCandidates = 400 }).Count(h => truth.Contains(h.Position)) / 10.0;
+        }
+
+        Assert.True(recall / queries >= 0.9, $"recall@10 {recall / queries}");
+        Assert.True(recallAll / queries >= 0.99, $"recall@10 with every list probed {recallAll / queries}");
+    }
+
+    [Fact]
+    public void Ivf_finds_rows_appended_after_the_build()
+    {
+        var gen = new ClusteredGaussianVectors(32, 10, 1f, seed: 8);
+        var store = gen.FillStore(VectorStorageType.Float32, 3000);
+        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Lists = 16 });
+        var extra = gen.Next();
+        store.Add(extra);
+        var hit = ivf.Search(extra, 1)[0];
+        Assert.Equal(3000, hit.Position);
+        Assert.Equal(1f, hit.Score, 4);
+    }
+
+    [Fact]
+    public void Ivf_saves_and_loads_and_refuses_stale_or_corrupt_files()
+    {
+        using var dir = new TempDirectory();
+        var gen = new ClusteredGaussianVectors(32, 10, 1f, seed: 9);
+        var store = gen.FillStore(VectorStorageType.Float16, 4000);
+        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Lists = 20 });
+        string path = dir.File("c.ivf");
+        ivf.Save(path, fingerprint: 42);
+
+        var loaded = IvfIndex.TryLoad(path, store, 42);
+        Assert.NotNull(loaded);
+        var query = gen.Next();
+        Assert.Equal(ivf.Search(query, 5), loaded.Search(query, 5));
+
+        Assert.Null(IvfIndex.TryLoad(path, store, 43));
+        Assert.Null(IvfIndex.TryLoad(dir.File("missing.ivf"), store, 42));
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        Assert.Null(IvfIndex.TryLoad(path, store, 42));
+        File.WriteAllBytes(path, []);
+        Assert.Null(IvfIndex.TryLoad(path, store, 42));
+    }
+
+    [Fact]
+    public void Factory_chooses_by_size_unless_forced_and_rebuilds_a_stale_cache()
+    {
+        using var dir = new TempDirectory();
+        var gen = new ClusteredGaussianVectors(16, 4, 1f, seed: 10);
+        var store = gen.FillStore(VectorStorageType.Float32, 500);
+        string path = dir.File("c.ivf");
+        Assert.Equal("exact", VectorIndexFactory.Open(store, VectorIndexChoice.Auto, path, 1).Kind);
+        Assert.False(File.Exists(path));
+        Assert.Equal("ivf", VectorIndexFactory.Open(store, VectorIndexChoice.Approximate, path, 1).Kind);
+        Assert.True(File.Exists(path));
+        Assert.NotNull(IvfIndex.TryLoad(path, store, 1));
+        VectorIndexFactory.Open(store, VectorIndexChoice.Approximate, path, 2);
+        Assert.NotNull(IvfIndex.TryLoad(path, store, 2));
+        Assert.Equal(VectorIndexChoice.Exact, VectorIndexFactory.ParseChoice("exact"));
+        Assert.Throws<VidSearchException>(() => VectorIndexFactory.ParseChoice("fast"));
+    }
+}
