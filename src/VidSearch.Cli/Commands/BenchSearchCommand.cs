@@ -1,0 +1,84 @@
+using System.CommandLine;
+using VidSearch.Benchmarks.Search;
+using VidSearch.Cli.Infrastructure;
+using VidSearch.Core;
+using VidSearch.Index.Vectors;
+
+namespace VidSearch.Cli.Commands;
+
+/// <summary>`vidsearch bench search`: exact and approximate search latency, recall and memory per vector.</summary>
+public static class BenchSearchCommand
+{
+    public static Command Create()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "Collection sizes, comma-separated.", DefaultValueFactory = _ => "100000,1000000" };
+        var dim = new Option<int>("--dim") { Description = "Vector dimension.", DefaultValueFactory = _ => 512 };
+        var queries = new Option<int>("--queries") { Description = "Measured queries per setting.", DefaultValueFactory = _ => 100 };
+        var threads = new Option<int>("--threads") { Description = "Search threads.", DefaultValueFactory = _ => 2 };
+        var spread = new Option<float>("--spread") { Description = "Cluster noise relative to the centre (larger: harder for ANN).", DefaultValueFactory = _ => 1.0f };
+        var clusters = new Option<int?>("--clusters") { Description = "Gaussian clusters (default: one per 1000 vectors)." };
+        var nprobes = new Option<string>("--nprobe") { Description = "IVF nprobe values, comma-separated.", DefaultValueFactory = _ => "8,16,32,64" };
+        var storage = new Option<string>("--storage") { Description = "Storage types for exact search, comma-separated.", DefaultValueFactory = _ => "float32,float16,int8" };
+        var json = CommonOptions.Json();
+        var command = new Command("search", "Search latency (exact and IVF), IVF recall@10 and memory per vector on synthetic 512-d embeddings.")
+        {
+            sizes, dim, queries, threads, spread, clusters, nprobes, storage, json,
+        };
+        command.SetHandler(async (parse, cancellationToken) =>
+        {
+            var options = new SearchBenchmarkOptions
+            {
+                Sizes = ParseInts(parse.GetValue(sizes)!, "--sizes"),
+                Dim = parse.GetValue(dim),
+                Queries = parse.GetValue(queries),
+                Threads = parse.GetValue(threads),
+                Spread = parse.GetValue(spread),
+                Clusters = parse.GetValue(clusters),
+                Nprobes = ParseInts(parse.GetValue(nprobes)!, "--nprobe"),
+                ExactStorage = parse.GetValue(storage)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(VectorStorageTypes.Parse).Distinct().ToList(),
+            };
+            var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => SearchBenchmark.Run(options, progress, cancellationToken), cancellationToken));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(report);
+                return ExitCodes.Success;
+            }
+
+            Console.WriteLine($"data: {report.Data}; dim {report.Dim}, k {report.K}, {report.Queries} queries, {report.Threads} threads; {report.Machine}");
+            foreach (var size in report.Sizes)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"{size.Vectors} vectors, {size.Clusters} clusters (generated in {size.GenerateSeconds:0.0} s); IVF: {size.IvfLists} lists built in {size.IvfBuildSeconds:0.0} s, {size.IvfBytesPerVector:0} extra bytes/vector");
+                Console.WriteLine($"  {"method",-16} {"storage",-8} {"setting",-16} {"p50 ms",8} {"p99 ms",8} {"recall@10",9} {"speedup",8}");
+                foreach (var l in size.Latencies)
+                {
+                    Console.WriteLine($"  {l.Method,-16} {l.Storage,-8} {l.Setting,-16} {l.P50Ms,8:0.00} {l.P99Ms,8:0.00} {(l.RecallAt10 is double r ? r.ToString("0.000") : "exact"),9} {l.SpeedupVsExactFloat32,7:0.0}x");
+                }
+
+                foreach (var m in size.Memory)
+                {
+                    Console.WriteLine($"  memory {m.Storage,-8} {m.PayloadBytesPerVector} payload bytes/vector, {m.MeasuredBytesPerVector:0.0} measured");
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static List<int> ParseInts(string text, string name)
+    {
+        var values = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part.Replace("_", ""), out int value))
+            {
+                throw VidSearchException.Argument(name, $"'{part}' is not a whole number");
+            }
+
+            values.Add(value);
+        }
+
+        return values;
+    }
+}
