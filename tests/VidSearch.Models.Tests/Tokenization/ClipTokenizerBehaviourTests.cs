@@ -93,6 +93,15 @@ public class ClipTokenizerBehaviourTests
     }
 
     [Fact]
+    public void Empty_batch_is_empty()
+    {
+        var batch = Tokenizer.EncodeBatch([]);
+        Assert.Equal(0, batch.Count);
+        Assert.Empty(batch.Ids);
+        Assert.Equal(0, batch.UsedLength);
+    }
+
+    [Fact]
     public void Overly_long_text_is_cut_to_the_context_and_keeps_its_end_token()
     {
         string text = string.Join(" ", Enumerable.Repeat("the quick brown fox", 500));
