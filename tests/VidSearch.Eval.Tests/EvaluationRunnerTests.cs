@@ -146,6 +146,17 @@ public class EvaluationRunnerTests
     }
 
     [Fact]
+    public void AnExplicitClassListWidensZeroShotRecognition()
+    {
+        using var dir = new TempDirectory();
+        var dataset = World(dir).WithClassList(["moving left", "moving right", "growing", "shrinking", "appearing", "disappearing"]);
+        var report = new EvaluationRunner(new BagOfWordsEncoder(Dim), "bow", 100, new WorldEmbedder(dataset), new EvaluationOptions { Tasks = EvaluationTasks.Actions, FewShotK = [] })
+            .Run(dataset, null, TestContext.Current.CancellationToken);
+        Assert.Equal(6, report.Actions.Single(a => a.Protocol == "zero-shot closed-set").Classes);
+        Assert.Contains(report.Notes, n => n.Contains("few-shot", StringComparison.Ordinal) || n.Contains("open-set", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnusableSplitsAreClearErrors()
     {
         using var dir = new TempDirectory();

@@ -53,6 +53,7 @@ public sealed class VideoDataset
         Captions = captions;
         ClassNames = classNames ?? videos.Select(v => v.Label).Concat(videos.SelectMany(v => v.Events.Select(e => e.Label)))
             .OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        HasClassList = classNames is not null;
         CaptionKind = captionKind ?? "sentence";
         MissingVideos = videos.Where(v => !v.Exists).Select(v => v.Id).ToList();
         Hash = ComputeHash();
@@ -72,7 +73,25 @@ public sealed class VideoDataset
     /// <summary>"sentence" or "paragraph" (sentences of a video concatenated into one query).</summary>
     public string CaptionKind { get; }
 
+    /// <summary>The class names: an explicit class list when one was given, else every label and event label, sorted.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Whether <see cref="ClassNames"/> is an explicit class list (e.g. the 400 Kinetics classes).</summary>
+    public bool HasClassList { get; }
+
+    /// <summary>
+    /// The same dataset recognised against an explicit class list (e.g. from <see cref="ClassList.Load"/>), so that
+    /// zero-shot recognition ranks among every class of the benchmark, not only those present in the folder.
+    /// </summary>
+    public VideoDataset WithClassList(IReadOnlyList<string> classNames)
+    {
+        if (classNames.Count == 0)
+        {
+            throw VidSearch.Core.VidSearchException.Argument("class list", "empty");
+        }
+
+        return new VideoDataset(Name, Format, Root, Videos, Captions, classNames, CaptionKind);
+    }
 
     /// <summary>Ids of the videos whose file was not found.</summary>
     public IReadOnlyList<string> MissingVideos { get; }
