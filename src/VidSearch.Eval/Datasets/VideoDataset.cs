@@ -25,11 +25,6 @@ public sealed record VideoEntry(string Id, string Path, string Split)
     public IReadOnlyList<string> Choices { get; init; } = [];
 
     public int? Answer { get; init; }
-
-    /// <summary>Where the clip lies inside <see cref="Path"/> when the file is longer than the clip (LSMDC, DiDeMo moments).</summary>
-    public double? ClipStart { get; init; }
-
-    public double? ClipEnd { get; init; }
 }
 
 /// <summary>A caption (or a paragraph, for paragraph retrieval) of one video.</summary>
@@ -125,8 +120,6 @@ public sealed class VideoDataset
         foreach (var v in Videos)
         {
             Add(v.Id); Add(v.Split); Add(v.Label); Add(v.Group);
-            Add(v.ClipStart?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
-            Add(v.ClipEnd?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
             foreach (var e in v.Events)
             {
                 Add(e.Label); Add(e.Start.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); Add(e.End.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); Add(e.Caption);
