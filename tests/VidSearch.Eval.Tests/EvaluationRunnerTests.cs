@@ -132,6 +132,31 @@ public class EvaluationRunnerTests
     }
 
     [Fact]
+    public void RealMsrvtt1kAEvaluatesTheOneClipThatExistsAndSays999Missing()
+    {
+        var dataset = DatasetFormats.Load(SharedData.Real("msrvtt"));
+        var embedder = new DelegateVideoEmbedder("fake", v => Frames.Of(BagOfWordsEncoder.Vector(dataset.CaptionsByVideo[v.Id].First().Text, Dim)));
+        var report = new EvaluationRunner(new BagOfWordsEncoder(Dim), "bow", 100, embedder).Run(dataset, null, TestContext.Current.CancellationToken);
+        Assert.Equal((1000, 1, 999), (report.Dataset.Videos, report.Dataset.Evaluated, report.Dataset.MissingCount));
+        Assert.Equal(999, report.Dataset.Missing.Count);
+        Assert.DoesNotContain("video9770", report.Dataset.Missing);
+        Assert.Equal((1, 1), (report.Retrieval!.TextToVideo.Queries, report.Retrieval.TextToVideo.Candidates));
+        Assert.Contains(report.Notes, n => n.StartsWith("QB-Norm: skipped", StringComparison.Ordinal));
+        Assert.Contains("999 videos missing", ReportWriter.ToMarkdown(report));
+    }
+
+    [Fact]
+    public void AnExplicitClassListWidensZeroShotRecognition()
+    {
+        using var dir = new TempDirectory();
+        var dataset = World(dir).WithClassList(["moving left", "moving right", "growing", "shrinking", "appearing", "disappearing"]);
+        var report = new EvaluationRunner(new BagOfWordsEncoder(Dim), "bow", 100, new WorldEmbedder(dataset), new EvaluationOptions { Tasks = EvaluationTasks.Actions, FewShotK = [] })
+            .Run(dataset, null, TestContext.Current.CancellationToken);
+        Assert.Equal(6, report.Actions.Single(a => a.Protocol == "zero-shot closed-set").Classes);
+        Assert.Contains(report.Notes, n => n.Contains("few-shot", StringComparison.Ordinal) || n.Contains("open-set", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnusableSplitsAreClearErrors()
     {
         using var dir = new TempDirectory();

@@ -78,5 +78,12 @@ public class RealDatasetTests
         Assert.All(ds.Videos, v => Assert.True(v.Exists));
         Assert.Equal(["arm wrestling", "flipping pancake"], ds.ClassNames);
         Assert.Equal("flipping pancake", ds.Videos.Single(v => v.Id == "flipping_a_pancake").Label);
+        Assert.False(ds.HasClassList);
+
+        var kinetics = ds.WithClassList(ClassList.Load(SharedData.Real("actions", "labels", "mmaction2_kinetics_label_map_k400.txt")));
+        Assert.True(kinetics.HasClassList);
+        Assert.Equal(400, kinetics.ClassNames.Count);
+        Assert.All(kinetics.Videos, v => Assert.Contains(v.Label!, kinetics.ClassNames));
+        Assert.Equal(ds.Hash, kinetics.Hash);
     }
 }

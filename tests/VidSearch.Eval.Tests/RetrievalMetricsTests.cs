@@ -107,4 +107,30 @@ public class RetrievalMetricsTests
         Assert.Throws<VidSearchException>(() => RankCalculator.Ranks(Matrix([0.1f, 0.2f]), [0, 1]));
         Assert.Throws<VidSearchException>(() => RetrievalMetrics.FromRanks([], 3));
     }
+
+    [Fact]
+    public void AnyCaptionVideoToTextEqualsRankingTheTransposedMatrix()
+    {
+        var random = new Random(11);
+        for (int trial = 0; trial < 50; trial++)
+        {
+            int videos = random.Next(1, 7), captions = videos + random.Next(0, 8);
+            var captionVideo = Enumerable.Range(0, captions).Select(c => c < videos ? c : random.Next(videos)).ToArray();
+            var sim = new float[captions, videos];
+            var transposed = new float[videos, captions];
+            for (int c = 0; c < captions; c++)
+            {
+                for (int v = 0; v < videos; v++)
+                {
+                    sim[c, v] = transposed[v, c] = random.Next(4) / 4f;   // coarse values: many ties
+                }
+            }
+
+            var truth = Enumerable.Range(0, videos).Select(v => (IReadOnlyList<int>)Enumerable.Range(0, captions).Where(c => captionVideo[c] == v).ToList()).ToList();
+            var expected = RetrievalMetrics.FromRanks(RankCalculator.Ranks(transposed, truth), captions);
+            var actual = RetrievalEvaluator.VideoToText(sim, captionVideo, VideoToTextVariant.AnyCaption);
+            Assert.Equal(expected.RecallCurve, actual.RecallCurve);
+            Assert.Equal(expected.MeanRank, actual.MeanRank);
+        }
+    }
 }

@@ -25,11 +25,6 @@ public sealed record VideoEntry(string Id, string Path, string Split)
     public IReadOnlyList<string> Choices { get; init; } = [];
 
     public int? Answer { get; init; }
-
-    /// <summary>Where the clip lies inside <see cref="Path"/> when the file is longer than the clip (LSMDC, DiDeMo moments).</summary>
-    public double? ClipStart { get; init; }
-
-    public double? ClipEnd { get; init; }
 }
 
 /// <summary>A caption (or a paragraph, for paragraph retrieval) of one video.</summary>
@@ -53,6 +48,7 @@ public sealed class VideoDataset
         Captions = captions;
         ClassNames = classNames ?? videos.Select(v => v.Label).Concat(videos.SelectMany(v => v.Events.Select(e => e.Label)))
             .OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        HasClassList = classNames is not null;
         CaptionKind = captionKind ?? "sentence";
         MissingVideos = videos.Where(v => !v.Exists).Select(v => v.Id).ToList();
         Hash = ComputeHash();
@@ -72,7 +68,25 @@ public sealed class VideoDataset
     /// <summary>"sentence" or "paragraph" (sentences of a video concatenated into one query).</summary>
     public string CaptionKind { get; }
 
+    /// <summary>The class names: an explicit class list when one was given, else every label and event label, sorted.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Whether <see cref="ClassNames"/> is an explicit class list (e.g. the 400 Kinetics classes).</summary>
+    public bool HasClassList { get; }
+
+    /// <summary>
+    /// The same dataset recognised against an explicit class list (e.g. from <see cref="ClassList.Load"/>), so that
+    /// zero-shot recognition ranks among every class of the benchmark, not only those present in the folder.
+    /// </summary>
+    public VideoDataset WithClassList(IReadOnlyList<string> classNames)
+    {
+        if (classNames.Count == 0)
+        {
+            throw VidSearch.Core.VidSearchException.Argument("class list", "empty");
+        }
+
+        return new VideoDataset(Name, Format, Root, Videos, Captions, classNames, CaptionKind);
+    }
 
     /// <summary>Ids of the videos whose file was not found.</summary>
     public IReadOnlyList<string> MissingVideos { get; }
@@ -106,8 +120,6 @@ public sealed class VideoDataset
         foreach (var v in Videos)
         {
             Add(v.Id); Add(v.Split); Add(v.Label); Add(v.Group);
-            Add(v.ClipStart?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
-            Add(v.ClipEnd?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
             foreach (var e in v.Events)
             {
                 Add(e.Label); Add(e.Start.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); Add(e.End.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); Add(e.Caption);

@@ -185,11 +185,8 @@ public sealed class EvaluationRunner
 
     private List<ClassificationResult> Actions(VideoDataset dataset, List<(VideoEntry Video, FrameEmbeddings Frames)> test, RunContext context, List<string> notes)
     {
-        var classes = dataset.ClassNames.Where(c => dataset.Videos.Any(v => v.Label == c)).ToList();
-        if (dataset.Format == "actions" || classes.Count == 0)
-        {
-            classes = dataset.ClassNames.ToList();
-        }
+        var videoLabels = dataset.Videos.Select(v => v.Label).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var classes = dataset.HasClassList ? dataset.ClassNames.ToList() : dataset.ClassNames.Where(videoLabels.Contains).ToList();
 
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
         var labelled = test.Where(t => t.Video.Label is not null && classIndex.ContainsKey(t.Video.Label)).Select(t => new LabelledVideo(t.Frames, classIndex[t.Video.Label!])).ToList();
