@@ -56,6 +56,29 @@ public class RerankingTests
         Assert.NotEqual(0.6f, Reranking.QueryBankNorm(sim, bank, k: 2)[0, 2]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Array_and_tensor_versions_agree_on_random_matrices(int k)
+    {
+        var random = new Random(5);
+        var sim = new float[7, 9];
+        var bank = new float[11, 9];
+        foreach (var m in new[] { sim, bank })
+        {
+            for (int i = 0; i < m.GetLength(0); i++)
+            {
+                for (int j = 0; j < m.GetLength(1); j++)
+                {
+                    m[i, j] = (float)((random.NextDouble() * 2) - 1);
+                }
+            }
+        }
+
+        TensorAssert.Close(Flatten(Reranking.QueryBankNorm(sim, bank, k: k)), TensorAssert.Values(Reranking.QueryBankNorm(TensorAssert.Matrix(sim), TensorAssert.Matrix(bank), k: k)), 1e-6f);
+        TensorAssert.Close(Flatten(Reranking.DualSoftmax(sim, 0.3f)), TensorAssert.Values(Reranking.DualSoftmax(TensorAssert.Matrix(sim), 0.3f)), 1e-6f);
+    }
+
     [Fact]
     public void Bad_matrices_are_rejected()
     {

@@ -168,6 +168,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Gradient_clipping_bounds_the_updates()
+    {
+        float Change(double? clip)
+        {
+            var (model, loss) = Regression(5);
+            var before = Weights(model);
+            using (var trainer = new Trainer(model, Options() with { Epochs = 1, WeightDecay = 0, GradientClipNorm = clip }))
+            {
+                trainer.Fit(Items, loss, cancellationToken: TestContext.Current.CancellationToken);
+            }
+
+            return before.Zip(Weights(model), (a, b) => Math.Abs(a - b)).Max();
+        }
+
+        // Adam divides by the gradient scale, so a clip to 1e-12 leaves updates of about lr * 1e-12 / eps.
+        Assert.True(Change(1e-12) < 1e-4f, $"clipped change {Change(1e-12)}");
+        Assert.True(Change(null) > 1e-3f);
+    }
+
+    [Fact]
     public void Absurd_options_are_rejected()
     {
         var (model, _) = Regression(5);

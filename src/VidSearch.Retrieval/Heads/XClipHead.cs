@@ -60,11 +60,12 @@ public sealed class XClipHead : VideoHead
             var pairMask = video.Mask.view(1, b, t, 1).logical_and(wordMask.view(q, 1, 1, l));
             var wordAnyFrame = wordMask.view(q, 1, l).expand(q, b, l);
             var frameAnyWord = video.Mask.view(1, b, t).expand(q, b, t);
-            var perWord = SimilarityAggregation.SoftAggregate(frameWordSims.transpose(2, 3), pairMask.transpose(2, 3), tau);
-            var wordsThenFrames = SimilarityAggregation.SoftAggregate(perWord, wordAnyFrame, tau);
-            var perFrame = SimilarityAggregation.SoftAggregate(frameWordSims, pairMask, tau);
-            var framesThenWords = SimilarityAggregation.SoftAggregate(perFrame, frameAnyWord, tau);
-            var frameWord = (wordsThenFrames + framesThenWords) / 2;
+            // For each word, aggregate over frames, then over words; and the other way round.
+            var wordScores = SimilarityAggregation.SoftAggregate(frameWordSims.transpose(2, 3), pairMask.transpose(2, 3), tau);
+            var framesThenWords = SimilarityAggregation.SoftAggregate(wordScores, wordAnyFrame, tau);
+            var frameScores = SimilarityAggregation.SoftAggregate(frameWordSims, pairMask, tau);
+            var wordsThenFrames = SimilarityAggregation.SoftAggregate(frameScores, frameAnyWord, tau);
+            var frameWord = (framesThenWords + wordsThenFrames) / 2;
 
             var w = level_logits.softmax(0);
             fused = w[0] * videoSentence + w[1] * frameSentence + w[2] * videoWord + w[3] * frameWord;

@@ -103,6 +103,21 @@ public static class Reranking
         var order = new int[n];
         for (int b = 0; b < nb; b++)
         {
+            if (k == 1)
+            {
+                int top = 0;
+                for (int j = 1; j < n; j++)
+                {
+                    if (queryBank[b, j] > queryBank[b, top])
+                    {
+                        top = j;
+                    }
+                }
+
+                activation[top] = true;
+                continue;
+            }
+
             for (int j = 0; j < n; j++)
             {
                 order[j] = j;
