@@ -11,6 +11,11 @@ public static class ImageFile
     public static RgbImage Read(string path, CancellationToken ct = default)
     {
         Probing.VideoProbe.CheckFile(path);
+        if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && PngReader.TryRead(File.ReadAllBytes(path)) is { } png)
+        {
+            return png;
+        }
+
         var (exit, stdout, stderr) = FfmpegProcess.Run(
             FfmpegProcess.FfprobePath,
             ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0:s=x", path],
