@@ -19,5 +19,6 @@ public static class CommandCatalog
         yield return IndexCommand.Create();
         yield return ReindexCommand.Create();
         yield return SearchCommand.Create();
+        yield return TrainCommand.Create();
     }
 }

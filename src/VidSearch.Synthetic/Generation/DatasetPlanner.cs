@@ -148,7 +148,12 @@ public sealed class DatasetPlanner
             {
                 var scene = _scenes.Still(rng, heldOut);
                 var captions = _grammar.DescribeStill(scene.Objects.Select(o => o.Look).ToList(), _options.CaptionsPerImage, rng);
-                yield return new DatasetItem(new ManifestRow { Id = id, Image = ImagePath(id), Split = split, Captions = captions }, Clip.Forward(scene));
+                // group = what the image shows, order-free: rows with the same group are the same content, so training
+                // treats them as positives of each other and evaluation as equivalent answers.
+                string group = string.Join("+", scene.Objects
+                    .Select(o => $"{o.Look.Size}-{o.Look.Color}-{o.Look.Shape}".ToLowerInvariant())
+                    .Order(StringComparer.Ordinal));
+                yield return new DatasetItem(new ManifestRow { Id = id, Image = ImagePath(id), Split = split, Captions = captions, Group = group }, Clip.Forward(scene));
                 break;
             }
 

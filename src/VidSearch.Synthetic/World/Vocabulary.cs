@@ -41,6 +41,30 @@ public static class Vocabulary
         return false;
     }
 
+    /// <summary>
+    /// Whether a static row's group ("size-color-shape+..." as the generator writes it) shows a held-out colour-shape
+    /// pair: those rows make the compositional figure.
+    /// </summary>
+    public static bool GroupContainsHeldOutPair(string? group)
+    {
+        if (string.IsNullOrEmpty(group))
+        {
+            return false;
+        }
+
+        foreach (string item in group.Split('+'))
+        {
+            var parts = item.Split('-');
+            if (parts.Length == 3 && Enum.TryParse<ObjectColor>(parts[1], true, out var color)
+                && Enum.TryParse<Shape>(parts[2], true, out var shape) && IsHeldOut(color, shape))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static string Name(this Shape shape) => shape switch
     {
         Shape.Circle => "circle",

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using VidSearch.Cli.Infrastructure;
+using VidSearch.Core;
+using VidSearch.Models.Checkpoints;
+using VidSearch.Models.Tokenization;
+using VidSearch.Retrieval.Pretraining;
+using VidSearch.Synthetic.Manifest;
+using VidSearch.Synthetic.World;
+
+namespace VidSearch.Cli.Commands;
+
+/// <summary>`vidsearch train clip`: pretrain a small CLIP on still image-caption pairs.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("train", "Train models: a small CLIP on image-caption pairs.");
+        command.Subcommands.Add(Clip());
+        return command;
+    }
+
+    private static Command Clip()
+    {
+        var data = new Option<string>("--data") { Description = "Dataset folder with a manifest.jsonl of image rows (or a synth output folder with static/).", Required = true };
+        var config = new Option<string>("--config") { Description = $"Model size: {string.Join(", ", PretrainingPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
+        var output = new Option<string>("--out") { Description = "Folder to write the model to (safetensors with Hugging Face names + config.json + tokenizer).", Required = true };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 8 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: all cores)." };
+        var maxPairs = new Option<int?>("--max-pairs") { Description = "Use at most this many training pairs." };
+        var vocab = new Option<string?>("--vocab") { Description = "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default VIDSEARCH_CLIP_VOCAB." };
+        var json = CommonOptions.Json();
+        var command = new Command("clip", "Pretrain a small CLIP from scratch on still image-caption pairs (symmetric InfoNCE), with checkpoints and resume.")
+        {
+            data, config, output, epochs, batch, lr, seed, threads, maxPairs, vocab, json,
+        };
+        command.SetHandler(async (parse, ct) =>
+        {
+            string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            if (parse.GetValue(threads) is int t)
+            {
+                if (t <= 0)
+                {
+                    throw VidSearchException.Argument("--threads", $"must be positive, got {t}");
+                }
+
+                TorchSharp.torch.set_num_threads(t);
+            }
+
+            var tokenizer = ClipTokenizerLocator.Open(parse.GetValue(vocab), null);
+            var pairs = LoadPairs(parse.GetValue(data)!);
+            var options = new PretrainingOptions
+            {
+                Config = PretrainingPresets.Get(parse.GetValue(config)!),
+                MaxTrainPairs = parse.GetValue(maxPairs),
+                Trainer = PretrainingOptions.DefaultTrainer with
+                {
+                    Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batch),
+                    LearningRate = parse.GetValue(lr),
+                    Seed = parse.GetValue(seed),
+                },
+            };
+            var pretrainer = new ClipPretrainer(options);
+            var (model, result) = await ProgressDisplay.RunAsync(progress => Task.Run(
+                () => pretrainer.Run(pairs, tokenizer, Path.Combine(outDir, "checkpoints"), p => Vocabulary.GroupContainsHeldOutPair(p.Group), progress, ct), ct));
+            using (model)
+            {
+                model.ModelId = $"synthetic-clip-{parse.GetValue(config)}-seed{parse.GetValue(seed)}";
+                CheckpointWriter.Save(model, outDir);
+            }
+
+            if (tokenizer.Source is { } source && File.Exists(source) && source.EndsWith(".gz", StringComparison.Ordinal))
+            {
+                File.Copy(source, Path.Combine(outDir, "bpe_simple_vocab_16e6.txt.gz"), overwrite: true);
+            }
+
+            var report = new
+            {
+                model = outDir,
+                config = parse.GetValue(config),
+                seed = parse.GetValue(seed),
+                trainPairs = result.TrainPairs,
+                epochs = result.Log.Epochs.Count,
+                trainSeconds = Math.Round(result.TrainSeconds, 1),
+                totalSeconds = Math.Round(result.TotalSeconds, 1),
+                test = result.Test,
+                compositional = result.Compositional,
+                log = result.Log.Epochs,
+            };
+            File.WriteAllText(Path.Combine(outDir, "pretraining.json"), System.Text.Json.JsonSerializer.Serialize(report, JsonOutput.Options));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(report);
+                return ExitCodes.Success;
+            }
+
+            foreach (var epoch in result.Log.Epochs)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"epoch {epoch.Epoch}: loss {epoch.Loss:F4}, {epoch.SamplesPerSecond:F0} pairs/s, val i2t R@1 {epoch.Metrics.GetValueOrDefault("val_i2t_r1"):F1}, t2i R@1 {epoch.Metrics.GetValueOrDefault("val_t2i_r1"):F1}"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"test gallery {result.Test.Gallery}: image->text R@1 {result.Test.ImageToTextR1:F1} R@5 {result.Test.ImageToTextR5:F1}; text->image R@1 {result.Test.TextToImageR1:F1} R@5 {result.Test.TextToImageR5:F1}"));
+            if (result.Compositional is { } c)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"compositional hold-out ({c.Queries} queries in the same gallery): image->text R@1 {c.ImageToTextR1:F1}; text->image R@1 {c.TextToImageR1:F1}"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained in {result.TrainSeconds:F0} s ({result.TotalSeconds:F0} s in all); model written to {outDir}"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static IReadOnlyList<ImageTextPair> LoadPairs(string folder)
+    {
+        string staticFolder = Path.Combine(folder, "static");
+        if (!File.Exists(Path.Combine(folder, "manifest.jsonl")) && Directory.Exists(staticFolder))
+        {
+            folder = staticFolder;
+        }
+
+        var dataset = ManifestReader.Read(folder);
+        var pairs = dataset.Rows
+            .Where(r => r.Image is not null)
+            .Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions ?? [], r.Split, r.Group))
+            .ToList();
+        if (pairs.Count == 0)
+        {
+            throw new VidSearchException(ErrorKind.InvalidInput, dataset.ManifestPath, "has no image rows (rows with \"image\" and \"captions\")");
+        }
+
+        return pairs;
+    }
+}

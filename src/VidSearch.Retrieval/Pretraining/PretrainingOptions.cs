@@ -1,0 +1,72 @@
+using VidSearch.Core;
+using VidSearch.Models.Clip;
+using VidSearch.Retrieval.Training;
+
+namespace VidSearch.Retrieval.Pretraining;
+
+/// <summary>Options of <see cref="ClipPretrainer"/>.</summary>
+public sealed record PretrainingOptions
+{
+    /// <summary>The architecture to train (the same CLIP code as real checkpoints, a small size).</summary>
+    public required ClipConfig Config { get; init; }
+
+    public TrainerOptions Trainer { get; init; } = DefaultTrainer;
+
+    /// <summary>The schedule used unless told otherwise.</summary>
+    public static TrainerOptions DefaultTrainer { get; } = new()
+    {
+        Epochs = 8,
+        BatchSize = 128,
+        LearningRate = 1e-3,
+        MinLearningRate = 1e-5,
+        WarmupFraction = 0.05,
+        WeightDecay = 0.1,
+        GradientClipNorm = 1.0,
+        DropLast = true,
+    };
+
+    /// <summary>Validation gallery size evaluated after each epoch (image->text and text->image R@1).</summary>
+    public int ValidationSize { get; init; } = 500;
+
+    /// <summary>Caption tokens kept (CLIP's context is 77; captions here are short, retrieval repos use 32).</summary>
+    public int MaxTokens { get; init; } = 32;
+
+    /// <summary>Cap on training pairs used (null = all); lets a quick run use a subset.</summary>
+    public int? MaxTrainPairs { get; init; }
+
+    public void Validate()
+    {
+        Trainer.Validate();
+        if (ValidationSize is < 2 or > 100_000)
+        {
+            throw VidSearchException.Argument("validation size", $"must be in 2..100000, got {ValidationSize}");
+        }
+
+        if (MaxTokens < 3 || MaxTokens > Config.ContextLength)
+        {
+            throw VidSearchException.Argument("max tokens", $"must be in 3..{Config.ContextLength}, got {MaxTokens}");
+        }
+
+        if (MaxTrainPairs is < 2)
+        {
+            throw VidSearchException.Argument("max train pairs", $"must be at least 2, got {MaxTrainPairs}");
+        }
+    }
+}
+
+/// <summary>Named sizes of CLIP to pretrain here, on 2 CPU cores.</summary>
+public static class PretrainingPresets
+{
+    public static IReadOnlyList<string> Names => ["tiny", "micro"];
+
+    public static ClipConfig Get(string name) => name switch
+    {
+        // 64x64 images in 16x16 patches (17 tokens), 4 layers of width 128 in both towers, 128-d joint space.
+        "tiny" => ClipConfig.Create(imageSize: 64, patch: 16, visionWidth: 128, visionLayers: 4, visionHeads: 4,
+            textWidth: 128, textLayers: 4, textHeads: 4, embedDim: 128),
+        // For tests: trains in seconds.
+        "micro" => ClipConfig.Create(imageSize: 32, patch: 8, visionWidth: 64, visionLayers: 2, visionHeads: 2,
+            textWidth: 64, textLayers: 2, textHeads: 2, embedDim: 64),
+        _ => throw VidSearchException.Argument("--config", $"unknown preset '{name}' (known: {string.Join(", ", Names)})"),
+    };
+}
