@@ -93,7 +93,7 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         var preprocessor = new ClipPreprocessor();
         var buffer = new float[preprocessor.ImageLength];
         var sampler = new FrameSampler(strategy);
-        var plans = new List<(string File, double[] Times)>();
+        var plans = new List<(VideoInfo Info, double[] Times)>();
 
         // The pipeline: probe + plan + decode + preprocess, timed end to end.
         int frames = 0;
@@ -101,7 +101,7 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         foreach (string file in files)
         {
             var video = sampler.Open(file, ct);
-            plans.Add((file, video.Plan.ValidTimestamps));
+            plans.Add((video.Info, video.Plan.ValidTimestamps));
             var report = new DecodeReport();
             foreach (var frame in video.Frames(report, null, ct))
             {
@@ -116,9 +116,9 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         // ffmpeg alone on the same frames.
         clock.Restart();
         int sequentialFrames = 0;
-        foreach (var (file, times) in plans)
+        foreach (var (info, times) in plans)
         {
-            sequentialFrames += FfmpegSequential(file, times, strategy, ct);
+            sequentialFrames += FfmpegSequential(info, times, strategy, ct);
             progress?.Report(new WorkProgress(task + " (ffmpeg)", sequentialFrames, null, "frames"));
         }
 
@@ -127,11 +127,11 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         if (plans.All(p => p.Times.Length <= 50))
         {
             clock.Restart();
-            foreach (var (file, times) in plans)
+            foreach (var (info, times) in plans)
             {
                 foreach (double t in times)
                 {
-                    FfmpegSeekOne(file, t, ct);
+                    FfmpegSeekOne(info, t, ct);
                 }
             }
 
@@ -151,9 +151,9 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
     }
 
     /// <summary>One ffmpeg process decoding the file to RGB, letting through one frame per timestamp.</summary>
-    private static int FfmpegSequential(string file, double[] times, ISamplingStrategy strategy, CancellationToken ct)
+    private static int FfmpegSequential(VideoInfo info, double[] times, ISamplingStrategy strategy, CancellationToken ct)
     {
-        var info = VideoProbe.Probe(file, ct);
+        string file = info.Path;
         string filter;
         if (strategy is FixedRateSampling fixedRate)
         {
@@ -162,17 +162,20 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         else
         {
             double half = 0.5 / info.FrameRate;
-            var terms = times.Distinct().Select(t => string.Create(CultureInfo.InvariantCulture, $"between(t,{t + info.StartTime - half},{t + info.StartTime + half})"));
-            filter = "select='" + string.Join('+', terms) + "'";
+            var terms = times.Distinct().Select(t => string.Create(CultureInfo.InvariantCulture, $"between(t,{t + info.StartTime - half},{t + info.StartTime + half})")).ToList();
+            filter = "select='" + Sum(terms) + "'";
         }
 
         return CountRawFrames(["-nostdin", "-v", "error", "-copyts", "-i", file, "-map", "0:v:0", "-vf", filter, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], info, ct);
     }
 
-    private static void FfmpegSeekOne(string file, double time, CancellationToken ct)
+    /// <summary>The terms added as a balanced tree (ffmpeg's parser refuses chains of more than 100 additions).</summary>
+    private static string Sum(List<string> terms)
+        => terms.Count == 1 ? terms[0] : $"({Sum(terms[..(terms.Count / 2)])}+{Sum(terms[(terms.Count / 2)..])})";
+
+    private static void FfmpegSeekOne(VideoInfo info, double time, CancellationToken ct)
     {
-        var info = VideoProbe.Probe(file, ct);
-        CountRawFrames(["-nostdin", "-v", "error", "-ss", time.ToString("R", CultureInfo.InvariantCulture), "-i", file, "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], info, ct);
+        CountRawFrames(["-nostdin", "-v", "error", "-ss", time.ToString("R", CultureInfo.InvariantCulture), "-i", info.Path, "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], info, ct);
     }
 
     private static int CountRawFrames(List<string> args, VideoInfo info, CancellationToken ct)

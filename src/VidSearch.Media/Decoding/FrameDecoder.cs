@@ -207,7 +207,14 @@ public sealed class FrameDecoder
         AppendBalancedSum(select, terms, 0, terms.Count);
         select.Append("',showinfo,");
         select.Append(CultureInfo.InvariantCulture, $"scale={video.DisplayWidth}:{video.DisplayHeight},format=rgb24");
-        args.AddRange(["-vf", select.ToString(), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);
+        args.AddRange(["-vf", select.ToString(), "-fps_mode", "passthrough"]);
+        if (!run.Widened)
+        {
+            // Without a frame limit ffmpeg holds the last selected frame back until it has read the rest of the file.
+            args.AddRange(["-frames:v", run.Frames.Count.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        args.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);
         return args;
     }
 

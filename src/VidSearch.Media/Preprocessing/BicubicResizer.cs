@@ -72,6 +72,7 @@ public sealed class BicubicResizer
         }
 
         int rowBytes = columns * 3;
+        var sums = new int[rowBytes];
         for (int y = y0; y < y1; y++)
         {
             int outRow = (((y - top) * cropWidth) + (x0 - left)) * 3;
@@ -81,17 +82,22 @@ public sealed class BicubicResizer
                 continue;
             }
 
+            // Row by row over the taps: sequential memory access.
             int first = yWeights!.First[y] - rowFirst, count = yWeights.Count[y], k = y * yWeights.Taps;
+            Array.Fill(sums, half);
+            for (int i = 0; i < count; i++)
+            {
+                int w = yWeights.Weights[k + i];
+                var row = pass.AsSpan((first + i) * rowBytes, rowBytes);
+                for (int c = 0; c < row.Length; c++)
+                {
+                    sums[c] += row[c] * w;
+                }
+            }
+
             for (int c = 0; c < rowBytes; c++)
             {
-                int sum = half;
-                int p = (first * rowBytes) + c;
-                for (int i = 0; i < count; i++, p += rowBytes)
-                {
-                    sum += pass[p] * yWeights.Weights[k + i];
-                }
-
-                output[outRow + c] = Clip8(sum);
+                output[outRow + c] = Clip8(sums[c]);
             }
         }
 

@@ -99,20 +99,24 @@ public sealed class FrameTimeline
     /// <summary>Parses ffprobe's "pts_time,dts_time,duration_time,flags" CSV lines.</summary>
     public static FrameTimeline Parse(string csv, double frameRate)
     {
-        var entries = new List<(double Time, bool Key, double Duration)>();
-        double period = frameRate > 0 ? 1.0 / frameRate : 0.04;
         var rows = new List<string[]>();
         foreach (string line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var cells = line.Split(',');
-            if (cells.Length < 4)
+            if (cells.Length >= 4)
             {
-                continue;
+                rows.Add(cells);
             }
-
-            rows.Add(cells);
         }
 
+        return FromPackets(rows, frameRate);
+    }
+
+    /// <summary>Builds the timeline from packets given as [pts_time, dts_time, duration_time, flags] (missing values as "N/A").</summary>
+    public static FrameTimeline FromPackets(IReadOnlyList<string[]> rows, double frameRate)
+    {
+        var entries = new List<(double Time, bool Key, double Duration)>();
+        double period = frameRate > 0 ? 1.0 / frameRate : 0.04;
         // Packets without a presentation time use their decoding time (the same without B-frames). Streams where most
         // packets have neither (raw elementary streams) are counted at the nominal rate.
         bool synthesize = rows.Count(r => TryNumber(r[0], out _) || TryNumber(r[1], out _)) < (rows.Count + 1) / 2;

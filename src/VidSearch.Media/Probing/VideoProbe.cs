@@ -26,10 +26,11 @@ public static class VideoProbe
     public static (VideoInfo Info, FrameTimeline? Timeline) ProbeWithTimeline(string path, bool readTimeline, CancellationToken ct = default)
     {
         CheckFile(path);
-        var (exit, stdout, stderr) = FfmpegProcess.Run(
-            FfmpegProcess.FfprobePath,
-            ["-v", "error", "-show_format", "-show_streams", "-of", "json", path],
-            ct);
+        // With the timeline, one ffprobe pass lists the container, the streams and every packet.
+        string[] arguments = readTimeline
+            ? ["-v", "error", "-show_entries", "format:stream:packet=stream_index,pts_time,dts_time,duration_time,flags", "-of", "json", path]
+            : ["-v", "error", "-show_format", "-show_streams", "-of", "json", path];
+        var (exit, stdout, stderr) = FfmpegProcess.Run(FfmpegProcess.FfprobePath, arguments, ct);
         if (exit != 0)
         {
             throw new VidSearchException(ErrorKind.InvalidInput, path, "not a readable video: " + FfmpegProcess.LastErrorLine(stderr, "ffprobe failed", path));
@@ -76,7 +77,9 @@ public static class VideoProbe
 
         bool elementary = container.Split(',').Any(ElementaryFormats.Contains);
         bool needTimeline = readTimeline || elementary || streamDuration is null || container == "gif";
-        FrameTimeline? timeline = needTimeline ? FrameTimeline.Read(path, frameRate > 0 ? frameRate : 25, ct) : null;
+        FrameTimeline? timeline = readTimeline
+            ? FrameTimeline.FromPackets(VideoPackets(root, Integer(video, "index")), frameRate > 0 ? frameRate : 25)
+            : needTimeline ? FrameTimeline.Read(path, frameRate > 0 ? frameRate : 25, ct) : null;
         if (timeline is { Count: 0 })
         {
             throw new VidSearchException(ErrorKind.InvalidInput, path, $"video stream ({codec}) has no frames: empty or corrupt");
@@ -136,6 +139,23 @@ public static class VideoProbe
             StartTime = startTime,
             Container = container,
         }, timeline);
+    }
+
+    private static List<string[]> VideoPackets(JsonElement root, int streamIndex)
+    {
+        var rows = new List<string[]>();
+        if (root.TryGetProperty("packets", out var packets) && packets.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var packet in packets.EnumerateArray())
+            {
+                if (Integer(packet, "stream_index") == streamIndex)
+                {
+                    rows.Add([Text(packet, "pts_time") ?? "N/A", Text(packet, "dts_time") ?? "N/A", Text(packet, "duration_time") ?? "N/A", Text(packet, "flags") ?? string.Empty]);
+                }
+            }
+        }
+
+        return rows;
     }
 
     /// <summary>Throws NotFound / InvalidInput for a path that is missing, a folder or an empty file.</summary>
