@@ -34,8 +34,11 @@ public sealed record ImageThroughput(string Backend, int BatchSize, double Image
 /// <summary>Latency of encoding one short query.</summary>
 public sealed record TextLatency(string Backend, int Tokens, double MedianMilliseconds, double BestMilliseconds);
 
+/// <param name="MatmulGflops">The roofline's GFLOP/s: the best of <paramref name="TorchMatmulGflops"/> and <paramref name="OnnxMatmulGflops"/>.</param>
 public sealed record EncoderBenchmarkResult(
     double MatmulGflops,
+    double TorchMatmulGflops,
+    double? OnnxMatmulGflops,
     double RooflineImagesPerSecond,
     int Threads,
     IReadOnlyList<ImageThroughput> Images,
@@ -73,7 +76,9 @@ public static class EncoderBenchmark
         void Report(string detail) => progress?.Report(new WorkProgress("bench encoders", step++, steps, "steps", detail));
 
         Report("matmul roofline");
-        double gflops = MatmulGflops(options.Iterations);
+        double torchGflops = MatmulGflops(options.Iterations);
+        double? onnxGflops = options.Onnx ? OnnxMatmulGflops(options.Iterations, options.Threads) : null;
+        double gflops = Math.Max(torchGflops, onnxGflops ?? 0);
         double roofline = gflops / options.GflopsPerImage;
 
         Report("building the model");
@@ -123,7 +128,7 @@ public static class EncoderBenchmark
         }
 
         progress?.Report(new WorkProgress("bench encoders", steps, steps, "steps", "done"));
-        return new EncoderBenchmarkResult(gflops, roofline, get_num_threads(), imageResults, textResults);
+        return new EncoderBenchmarkResult(gflops, torchGflops, onnxGflops, roofline, get_num_threads(), imageResults, textResults);
     }
 
     /// <summary>Best-of-N GFLOP/s of a 2048x2048 fp32 matmul (the machine's attainable dense throughput).</summary>
@@ -146,6 +151,52 @@ public static class EncoderBenchmark
         }
 
         return 2.0 * n * n * n / best / 1e9;
+    }
+
+    /// <summary>Best-of-N GFLOP/s of the same 2048x2048 fp32 matmul run by ONNX Runtime.</summary>
+    public static double OnnxMatmulGflops(int iterations, int? threads)
+    {
+        const int n = 2048;
+        string path = Path.Combine(Path.GetTempPath(), $"vidsearch-matmul-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExporter.ExportMatMulProbe(path, n);
+            using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+            if (threads is int t)
+            {
+                options.IntraOpNumThreads = t;
+            }
+
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path, options);
+            var random = new Random(1);
+            var a = new float[n * n];
+            var b = new float[n * n];
+            for (int i = 0; i < a.Length; i++)
+            {
+                a[i] = (float)random.NextDouble();
+                b[i] = (float)random.NextDouble();
+            }
+
+            using var inputA = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(a, [n, n]);
+            using var inputB = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(b, [n, n]);
+            using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+            double best = double.MaxValue;
+            for (int i = 0; i < Math.Max(3, iterations) + 1; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                using var result = session.Run(run, ["a", "b"], [inputA, inputB], ["c"]);
+                if (i > 0)
+                {
+                    best = Math.Min(best, watch.Elapsed.TotalSeconds);
+                }
+            }
+
+            return 2.0 * n * n * n / best / 1e9;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static double ImagesPerSecond(IImageEncoder encoder, int batch, int iterations)

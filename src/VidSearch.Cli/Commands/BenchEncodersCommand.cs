@@ -35,7 +35,9 @@ public static class BenchEncodersCommand
                 return 0;
             }
 
-            Console.WriteLine($"matmul fp32: {result.MatmulGflops:F1} GFLOP/s on {result.Threads} threads -> roofline {result.RooflineImagesPerSecond:F1} images/s (8.82 GFLOPs/image)");
+            string onnxMatmul = result.OnnxMatmulGflops is double o ? $", ONNX Runtime {o:F1}" : "";
+            Console.WriteLine($"matmul fp32 2048x2048 on {result.Threads} threads: torch {result.TorchMatmulGflops:F1}{onnxMatmul} GFLOP/s");
+            Console.WriteLine($"roofline: {result.MatmulGflops:F1} GFLOP/s / 8.82 GFLOPs per image = {result.RooflineImagesPerSecond:F2} images/s");
             foreach (var image in result.Images)
             {
                 Console.WriteLine($"image encoder {image.Backend,-12} batch {image.BatchSize,3}: {image.ImagesPerSecond,8:F2} images/s  {image.RooflineRatio:P0} of roofline");

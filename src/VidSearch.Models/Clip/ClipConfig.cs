@@ -178,7 +178,9 @@ public sealed record ClipConfig
             throw new VidSearchException(ErrorKind.InvalidInput, subject, $"not valid JSON ({e.Message})", e);
         }
 
-        if (root["text_config"] is not JsonObject text || root["vision_config"] is not JsonObject vision)
+        // Older Hugging Face configs carry the towers as text_config_dict / vision_config_dict.
+        if ((root["text_config"] ?? root["text_config_dict"]) is not JsonObject text
+            || (root["vision_config"] ?? root["vision_config_dict"]) is not JsonObject vision)
         {
             throw new VidSearchException(ErrorKind.InvalidInput, subject, "text_config and vision_config are required (a CLIPModel config.json)");
         }

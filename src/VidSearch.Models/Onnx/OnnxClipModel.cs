@@ -8,8 +8,9 @@ using VidSearch.Models.Tokenization;
 namespace VidSearch.Models.Onnx;
 
 /// <summary>
-/// CLIP run by ONNX Runtime from ONNX exports: vision_model.onnx + text_model.onnx (also under onnx/, as in Xenova's
-/// repositories), or one model.onnx with both towers (Hugging Face optimum). Inputs pixel_values and input_ids
+/// CLIP run by ONNX Runtime from ONNX exports: vision_model.onnx + text_model.onnx (also under onnx/, and the int8
+/// *_quantized.onnx variants, as in Xenova's repositories), or one model.onnx with both towers (Hugging Face optimum).
+/// The image size, mean and std come from the graph, config.json or preprocessor_config.json. Inputs pixel_values and input_ids
 /// (+ attention_mask when the model declares it); outputs image_embeds and text_embeds. Rows come back L2-normalised.
 /// </summary>
 public sealed class OnnxClipModel : IClipModel
@@ -26,7 +27,7 @@ public sealed class OnnxClipModel : IClipModel
     private readonly ITokenizer tokenizer;
 
     private OnnxClipModel(string folder, InferenceSession image, InferenceSession text, bool combined, ITokenizer tokenizer,
-        ClipConfig? config, string modelId)
+        ClipConfig? config, PreprocessConfig? preprocess, string modelId)
     {
         imageSession = image;
         textSession = text;
@@ -39,17 +40,41 @@ public sealed class OnnxClipModel : IClipModel
         FindName(text.InputMetadata.Keys, "input_ids", folder);
 
         int[] pixelDims = image.InputMetadata["pixel_values"].Dimensions;
-        int imageSize = pixelDims.Length == 4 && pixelDims[2] > 0 ? pixelDims[2] : config?.ImageSize ?? 224;
-        Preprocess = PreprocessConfig.Clip(imageSize);
+        int imageSize = pixelDims.Length == 4 && pixelDims[2] > 0 ? pixelDims[2] : config?.ImageSize ?? preprocess?.ImageSize ?? 224;
+        Preprocess = (preprocess ?? PreprocessConfig.Clip(imageSize)) with { ImageSize = imageSize };
 
         int[] idDims = text.InputMetadata["input_ids"].Dimensions;
         fixedSequenceLength = idDims.Length == 2 && idDims[1] > 0 ? idDims[1] : null;
         contextLength = fixedSequenceLength ?? config?.ContextLength ?? tokenizer.ContextLength;
 
         int[] embedDims = image.OutputMetadata[imageOutput].Dimensions;
-        EmbeddingDim = embedDims.Length > 0 && embedDims[^1] > 0 ? embedDims[^1]
-            : config?.ProjectionDim ?? throw new VidSearchException(ErrorKind.InvalidInput, folder,
-                "the embedding size is neither fixed in the ONNX model nor given by a config.json");
+        EmbeddingDim = embedDims.Length > 0 && embedDims[^1] > 0 ? embedDims[^1] : config?.ProjectionDim ?? 0;
+        if (EmbeddingDim == 0)
+        {
+            // Neither the graph nor a config.json says it: encode one blank image and look.
+            var probe = new Dictionary<string, OrtValue>
+            {
+                ["pixel_values"] = OrtValue.CreateTensorValueFromMemory(new float[3 * imageSize * imageSize], [1, 3, imageSize, imageSize]),
+            };
+            if (combined)
+            {
+                AddTextInputs(probe, tokenizer.EncodeBatch([""], contextLength));
+            }
+
+            try
+            {
+                using var runOptions = new RunOptions();
+                using var results = image.Run(runOptions, probe.Keys.ToArray(), probe.Values.ToArray(), [imageOutput]);
+                EmbeddingDim = (int)results[0].GetTensorTypeAndShape().Shape[^1];
+            }
+            finally
+            {
+                foreach (var value in probe.Values)
+                {
+                    value.Dispose();
+                }
+            }
+        }
 
         var metadata = image.ModelMetadata.CustomMetadataMap;
         LogitScale = metadata.TryGetValue("logit_scale", out string? scale)
@@ -61,7 +86,7 @@ public sealed class OnnxClipModel : IClipModel
     /// <summary>exp(logit_scale) from the model's metadata ("logit_scale", written by <see cref="OnnxExporter"/>), else 100 (OpenAI CLIP's value).</summary>
     public float LogitScale { get; }
 
-    public int EmbeddingDim { get; }
+    public int EmbeddingDim { get; private set; }
 
     public PreprocessConfig Preprocess { get; }
 
@@ -84,6 +109,7 @@ public sealed class OnnxClipModel : IClipModel
             "no ONNX model: expected model.onnx, or vision_model.onnx and text_model.onnx (here or under onnx/)");
         string configPath = Path.Combine(folder, "config.json");
         ClipConfig? config = File.Exists(configPath) ? ClipConfig.Load(configPath) : null;
+        var preprocess = ReadPreprocessorConfig(folder);
         string modelId = $"{new DirectoryInfo(folder).Name}-{HashFiles(files.Distinct())}";
 
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
@@ -110,7 +136,7 @@ public sealed class OnnxClipModel : IClipModel
             var session = Open(files[0]);
             try
             {
-                return new OnnxClipModel(folder, session, session, combined: true, tokenizer, config, modelId);
+                return new OnnxClipModel(folder, session, session, combined: true, tokenizer, config, preprocess, modelId);
             }
             catch
             {
@@ -124,7 +150,7 @@ public sealed class OnnxClipModel : IClipModel
         try
         {
             text = Open(files[1]);
-            return new OnnxClipModel(folder, image, text, combined: false, tokenizer, config, modelId);
+            return new OnnxClipModel(folder, image, text, combined: false, tokenizer, config, preprocess, modelId);
         }
         catch
         {
@@ -232,22 +258,65 @@ public sealed class OnnxClipModel : IClipModel
 
     private static string[]? FindFiles(string folder)
     {
+        // Float32 exports first, then int8-quantized ones (Xenova names them *_quantized.onnx).
         foreach (string dir in new[] { folder, Path.Combine(folder, "onnx") })
         {
-            string vision = Path.Combine(dir, OnnxExporter.VisionFile), text = Path.Combine(dir, OnnxExporter.TextFile);
-            if (File.Exists(vision) && File.Exists(text))
+            foreach (string suffix in new[] { "", "_quantized" })
             {
-                return [vision, text];
-            }
+                string vision = Path.Combine(dir, $"vision_model{suffix}.onnx"), text = Path.Combine(dir, $"text_model{suffix}.onnx");
+                if (File.Exists(vision) && File.Exists(text))
+                {
+                    return [vision, text];
+                }
 
-            string both = Path.Combine(dir, OnnxExporter.CombinedFile);
-            if (File.Exists(both))
-            {
-                return [both];
+                string both = Path.Combine(dir, $"model{suffix}.onnx");
+                if (File.Exists(both))
+                {
+                    return [both];
+                }
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Image size, mean and std from a Hugging Face preprocessor_config.json (crop_size as a number or {height, width},
+    /// image_mean, image_std); null when the file is absent.
+    /// </summary>
+    internal static PreprocessConfig? ReadPreprocessorConfig(string folder)
+    {
+        string path = Path.Combine(folder, "preprocessor_config.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?.AsObject()
+                ?? throw new FormatException("empty document");
+            var crop = root["crop_size"] ?? root["size"];
+            int? size = crop switch
+            {
+                System.Text.Json.Nodes.JsonValue v => v.GetValue<int>(),
+                System.Text.Json.Nodes.JsonObject o => (o["height"] ?? o["shortest_edge"])?.GetValue<int>(),
+                _ => null,
+            };
+            float[]? mean = root["image_mean"]?.AsArray().Select(n => n!.GetValue<float>()).ToArray();
+            float[]? std = root["image_std"]?.AsArray().Select(n => n!.GetValue<float>()).ToArray();
+            if (size is <= 0 || mean is { Length: not 3 } || std is { Length: not 3 } || (std?.Any(x => x <= 0) ?? false))
+            {
+                throw new FormatException("crop_size must be positive and image_mean/image_std hold 3 values (std positive)");
+            }
+
+            var config = PreprocessConfig.Clip(size ?? 224);
+            return config with { Mean = mean ?? config.Mean, Std = std ?? config.Std };
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            throw new VidSearchException(ErrorKind.InvalidInput, path, $"not a valid preprocessor config ({e.Message})", e);
+        }
     }
 
     private static string FindName(IEnumerable<string> names, string wanted, string folder) =>

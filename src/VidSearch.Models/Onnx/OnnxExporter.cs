@@ -59,6 +59,20 @@ public static class OnnxExporter
         config.Save(Path.Combine(folder, "config.json"));
     }
 
+    /// <summary>
+    /// Writes a one-node model computing a @ b for two [size, size] float inputs "a" and "b" (output "c"): a probe of
+    /// ONNX Runtime's matrix-multiply throughput, used by benchmarks as part of the machine's roofline.
+    /// </summary>
+    public static void ExportMatMulProbe(string path, int size)
+    {
+        var graph = new OnnxGraphBuilder();
+        graph.Input("a", OnnxGraphBuilder.FloatType, size, size);
+        graph.Input("b", OnnxGraphBuilder.FloatType, size, size);
+        graph.NodeWithOutputs("MatMul", ["a", "b"], ["c"]);
+        graph.Output("c", OnnxGraphBuilder.FloatType, size, size);
+        WriteModel(graph, path, "matmul_probe", new Dictionary<string, string>());
+    }
+
     private static void WriteModel(OnnxGraphBuilder graph, string path, string name, Dictionary<string, string> metadata)
     {
         string temporary = path + ".tmp";

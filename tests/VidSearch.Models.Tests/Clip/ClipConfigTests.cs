@@ -36,6 +36,13 @@ public class ClipConfigTests
     }
 
     [Fact]
+    public void Older_configs_with_dict_suffixed_towers_parse()
+    {
+        string old = HuggingFaceVitB32.Replace("\"text_config\"", "\"text_config_dict\"").Replace("\"vision_config\"", "\"vision_config_dict\"");
+        Assert.Equal(ClipConfig.VitB32.Text, ClipConfig.FromJson(old).Text);
+    }
+
+    [Fact]
     public void Json_round_trip_keeps_every_field()
     {
         foreach (var config in new[] { ClipConfig.VitB32, ClipConfig.VitB16, ClipConfig.Tiny })

@@ -112,3 +112,38 @@ public class OnnxClipModelTests
         Assert.Equal(0, onnx.EncodeTexts([]).Rows);
     }
 }
+
+public class OnnxLayoutTests
+{
+    [Fact]
+    public void Quantized_names_and_preprocessor_config_are_understood()
+    {
+        using var dir = new TempDirectory();
+        using var model = TestModels.Tiny();
+        string onnx = Path.Combine(dir.Path, "onnx");
+        OnnxExporter.Export(model, onnx);
+        File.Move(Path.Combine(onnx, "vision_model.onnx"), Path.Combine(onnx, "vision_model_quantized.onnx"));
+        File.Move(Path.Combine(onnx, "text_model.onnx"), Path.Combine(onnx, "text_model_quantized.onnx"));
+        File.Delete(Path.Combine(onnx, "config.json"));
+        File.WriteAllText(dir.File("preprocessor_config.json"), """
+            {"crop_size": {"height": 32, "width": 32}, "do_center_crop": true, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.25, 0.25, 0.25], "size": {"shortest_edge": 32}}
+            """);
+        using var loaded = ClipModelLoader.Load(dir.Path, new CharacterTokenizer());
+        Assert.Equal([0.5f, 0.5f, 0.5f], loaded.Preprocess.Mean);
+        Assert.Equal([0.25f, 0.25f, 0.25f], loaded.Preprocess.Std);
+        Assert.Equal(32, loaded.Preprocess.ImageSize);
+        var images = TestModels.RandomImages(2, 32);
+        TestModels.AssertClose(model.EncodeImages(images), loaded.EncodeImages(images), 1e-4f);
+    }
+
+    [Fact]
+    public void Bad_preprocessor_config_is_reported()
+    {
+        using var dir = new TempDirectory();
+        using var model = TestModels.Tiny();
+        OnnxExporter.Export(model, dir.Path);
+        File.WriteAllText(dir.File("preprocessor_config.json"), """{"crop_size": 32, "image_mean": [0.5]}""");
+        var error = Assert.Throws<VidSearchException>(() => ClipModelLoader.Load(dir.Path, new CharacterTokenizer()));
+        Assert.Contains("preprocessor_config.json", error.Message);
+    }
+}
