@@ -26,10 +26,11 @@ public static class BenchCommand
         var clusters = new Option<int?>("--clusters") { Description = "Gaussian clusters (default: one per 1000 vectors)." };
         var nprobes = new Option<string>("--nprobe") { Description = "IVF nprobe values, comma-separated.", DefaultValueFactory = _ => "8,16,32,64" };
         var storage = new Option<string>("--storage") { Description = "Storage types for exact search, comma-separated.", DefaultValueFactory = _ => "float32,float16,int8" };
+        var rerank = new Option<int?>("--rerank") { Description = "IVF: int8 candidates re-scored exactly (default max(100, 10k))." };
         var json = CommonOptions.Json();
         var command = new Command("search", "Search latency (exact and IVF), IVF recall@10 and memory per vector on synthetic 512-d embeddings.")
         {
-            sizes, dim, queries, threads, spread, clusters, nprobes, storage, json,
+            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -42,6 +43,7 @@ public static class BenchCommand
                 Spread = parse.GetValue(spread),
                 Clusters = parse.GetValue(clusters),
                 Nprobes = ParseInts(parse.GetValue(nprobes)!, "--nprobe"),
+                RerankCandidates = parse.GetValue(rerank),
                 ExactStorage = parse.GetValue(storage)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(VectorStorageTypes.Parse).Distinct().ToList(),
             };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => SearchBenchmark.Run(options, progress, cancellationToken), cancellationToken));
