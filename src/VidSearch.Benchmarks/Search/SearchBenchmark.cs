@@ -21,6 +21,8 @@ public sealed record SearchBenchmarkOptions
     public IReadOnlyList<int> Nprobes { get; init; } = [8, 16, 32, 64];
     public IReadOnlyList<VectorStorageType> ExactStorage { get; init; } = [VectorStorageType.Float32, VectorStorageType.Float16, VectorStorageType.Int8];
     public int Seed { get; init; } = 42;
+    /// <summary>IVF: int8 candidates re-scored exactly; null: the index default (max(100, 10k)).</summary>
+    public int? RerankCandidates { get; init; }
 
     public void Validate()
     {
@@ -37,6 +39,11 @@ public sealed record SearchBenchmarkOptions
         if (Queries is < 1 or > 100_000 || Warmup < 0)
         {
             throw VidSearchException.Argument("--queries", "must be between 1 and 100000 (warm-up non-negative)");
+        }
+
+        if (RerankCandidates is < 1)
+        {
+            throw VidSearchException.Argument("--rerank", $"must be positive, got {RerankCandidates}");
         }
 
         if (K < 1 || Threads is < 1 or > 256 || Nprobes.Any(n => n < 1) || !(Spread >= 0) || Clusters is < 1)
@@ -132,7 +139,7 @@ public static class SearchBenchmark
         foreach (int nprobe in options.Nprobes.Where(n => n <= ivf.ListCount))
         {
             double recall = 0;
-            var ivfOptions = vectorOptions with { Nprobe = nprobe };
+            var ivfOptions = vectorOptions with { Nprobe = nprobe, RerankCandidates = options.RerankCandidates };
             var times = Time(queries, options.Warmup, (q, i) =>
             {
                 var hits = ivf.Search(q, options.K, ivfOptions);
@@ -141,7 +148,7 @@ public static class SearchBenchmark
                     recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
                 }
             }, progress, $"ivf nprobe {nprobe} {size}");
-            latencies.Add(Stats("ivf-sq8+rerank", "float32", $"nprobe={nprobe}/{ivf.ListCount}", times, recall / options.Queries, baseline));
+            latencies.Add(Stats("ivf-sq8+rerank", "float32", $"nprobe={nprobe}/{ivf.ListCount}" + (options.RerankCandidates is int r ? $" rr={r}" : ""), times, recall / options.Queries, baseline));
         }
 
         return new SizeReport(size, clusters, generateSeconds, buildSeconds, ivf.ListCount, ivf.IndexBytes / (double)size, latencies, memory);

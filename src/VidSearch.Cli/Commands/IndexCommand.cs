@@ -30,6 +30,8 @@ public static class IndexCommand
             var options = new IndexOptions { EmbedConcurrency = parse.GetValue(jobs), RetryFailed = parse.GetValue(retry) };
             options.Validate();
             string path = CollectionLocator.Resolve(parse.GetValue(collection)!);
+            // Check the inputs before loading a model: a typo should fail in milliseconds.
+            _ = FileScanner.Scan(parse.GetValue(inputs)!, options.VideoExtensions);
             using var clip = ModelWiring.LoadModel(parse.GetValue(model)!);
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
             using var store = CollectionStore.OpenOrCreate(path, info);
