@@ -95,34 +95,30 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         var sampler = new FrameSampler(strategy);
         var plans = new List<(VideoInfo Info, double[] Times)>();
 
-        // The pipeline: probe + plan + decode + preprocess, timed end to end.
-        int frames = 0;
-        var clock = Stopwatch.StartNew();
+        // Per video, the pipeline (probe + plan + decode + preprocess, end to end) and then ffmpeg alone on the same
+        // frames, so that a change of machine load between the two affects both alike.
+        int frames = 0, sequentialFrames = 0;
+        double pipeline = 0, sequential = 0;
+        var clock = new Stopwatch();
         foreach (string file in files)
         {
+            clock.Restart();
             var video = sampler.Open(file, ct);
-            plans.Add((video.Info, video.Plan.ValidTimestamps));
             var report = new DecodeReport();
             foreach (var frame in video.Frames(report, null, ct))
             {
                 preprocessor.Process(frame.Image, buffer);
                 frames++;
-                progress?.Report(new WorkProgress(task + " (pipeline)", frames, null, "frames"));
+                progress?.Report(new WorkProgress(task, frames, null, "frames"));
             }
+
+            pipeline += clock.Elapsed.TotalSeconds;
+            plans.Add((video.Info, video.Plan.ValidTimestamps));
+            clock.Restart();
+            sequentialFrames += FfmpegSequential(video.Info, video.Plan.ValidTimestamps, strategy, ct);
+            sequential += clock.Elapsed.TotalSeconds;
         }
 
-        double pipeline = clock.Elapsed.TotalSeconds;
-
-        // ffmpeg alone on the same frames.
-        clock.Restart();
-        int sequentialFrames = 0;
-        foreach (var (info, times) in plans)
-        {
-            sequentialFrames += FfmpegSequential(info, times, strategy, ct);
-            progress?.Report(new WorkProgress(task + " (ffmpeg)", sequentialFrames, null, "frames"));
-        }
-
-        double sequential = clock.Elapsed.TotalSeconds;
         double? seeking = null;
         if (plans.All(p => p.Times.Length <= 50))
         {
