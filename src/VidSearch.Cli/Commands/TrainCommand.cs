@@ -75,7 +75,9 @@ public static class TrainCommand
 
             if (tokenizer.Source is { } source && File.Exists(source) && source.EndsWith(".gz", StringComparison.Ordinal))
             {
-                File.Copy(source, Path.Combine(outDir, "bpe_simple_vocab_16e6.txt.gz"), overwrite: true);
+                string copy = Path.Combine(outDir, "bpe_simple_vocab_16e6.txt.gz");
+                File.Copy(source, copy, overwrite: true);
+                File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             }
 
             var report = new

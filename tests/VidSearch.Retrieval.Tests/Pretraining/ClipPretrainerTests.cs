@@ -35,34 +35,58 @@ public class ClipPretrainerTests
     }
 
     [Fact]
-    public async Task A_short_run_learns_far_above_chance_and_is_deterministic()
+    public async Task A_short_run_learns_far_above_chance()
+    {
+        // Contrastive pretraining from scratch shows a signal after ~15k samples (the full run: 13% R@1 after 14k),
+        // so this run uses about that many: ~1.5 minutes of CPU. One object per image (70 possible contents).
+        using var temp = new TempDirectory();
+        var pairs = await StaticWorld(temp, pairs: 2000, seed: 7);
+        var tokenizer = ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary);
+        var options = new PretrainingOptions
+        {
+            Config = PretrainingPresets.Get("tiny"),
+            ValidationSize = 100,
+            Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 10, BatchSize = 64, LearningRate = 1e-3, Seed = 3 },
+        };
+
+        var (model, result) = new ClipPretrainer(options).Run(pairs, tokenizer, temp.File("run"), cancellationToken: TestContext.Current.CancellationToken);
+        model.Dispose();
+
+        // Gallery of 100 held-out images with about 60 distinct contents: chance R@1 is under 2%.
+        Assert.True(result.Test.TextToImageR1 >= 10, $"text->image {result.Test}");
+        Assert.True(result.Test.ImageToTextR1 >= 10, $"image->text {result.Test}");
+        Assert.True(result.Log.Epochs[^1].Loss < result.Log.Epochs[0].Loss * 0.8, "loss did not fall");
+        Assert.True(File.Exists(Path.Combine(temp.File("run"), Trainer.LogFile)));
+    }
+
+    [Fact]
+    public async Task Runs_with_the_same_seed_are_identical()
     {
         using var temp = new TempDirectory();
-        // One object per image (70 possible contents) keeps the run short; the full world has 1-3 objects.
-        var world = new WorldOptions { Seed = 7, StaticPairs = 900, MaxObjects = 1, ValFraction = 0.12, TestFraction = 0.12 };
-        await new DatasetWriter(world).WriteTaskAsync(temp.File("static"), SyntheticTask.Static, cancellationToken: TestContext.Current.CancellationToken);
-        var dataset = ManifestReader.Read(temp.File("static"));
-        var pairs = dataset.Rows.Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions!, r.Split, r.Group)).ToList();
+        var pairs = await StaticWorld(temp, pairs: 400, seed: 9);
         var tokenizer = ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary);
         var options = new PretrainingOptions
         {
             Config = PretrainingPresets.Get("micro"),
-            ValidationSize = 100,
-            Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 16, BatchSize = 32, LearningRate = 3e-3, Seed = 3 },
+            ValidationSize = 40,
+            Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 2, BatchSize = 32, Seed = 5 },
         };
 
-        var (model, first) = new ClipPretrainer(options).Run(pairs, tokenizer, temp.File("run1"), cancellationToken: TestContext.Current.CancellationToken);
-        model.Dispose();
-        var (again, second) = new ClipPretrainer(options).Run(pairs, tokenizer, temp.File("run2"), cancellationToken: TestContext.Current.CancellationToken);
-        again.Dispose();
+        var (a, first) = new ClipPretrainer(options).Run(pairs, tokenizer, temp.File("a"), cancellationToken: TestContext.Current.CancellationToken);
+        a.Dispose();
+        var (b, second) = new ClipPretrainer(options).Run(pairs, tokenizer, temp.File("b"), cancellationToken: TestContext.Current.CancellationToken);
+        b.Dispose();
 
-        // Gallery of 100 with about 60 distinct contents: chance R@1 is under 2%.
-        Assert.True(first.Test.TextToImageR1 >= 15, $"text->image R@1 {first.Test.TextToImageR1}");
-        Assert.True(first.Test.ImageToTextR1 >= 15, $"image->text R@1 {first.Test.ImageToTextR1}");
-        Assert.True(first.Log.Epochs[^1].Loss < first.Log.Epochs[0].Loss * 0.8, "loss did not fall");
         Assert.Equal(first.Log.Epochs.Select(e => e.Loss), second.Log.Epochs.Select(e => e.Loss));
         Assert.Equal(first.Test, second.Test);
-        Assert.True(File.Exists(Path.Combine(temp.File("run1"), Trainer.LogFile)));
+    }
+
+    private static async Task<List<ImageTextPair>> StaticWorld(TempDirectory temp, int pairs, long seed)
+    {
+        var world = new WorldOptions { Seed = seed, StaticPairs = pairs, MaxObjects = 1, ValFraction = 0.1, TestFraction = 0.1 };
+        await new DatasetWriter(world).WriteTaskAsync(temp.File("static"), SyntheticTask.Static, cancellationToken: TestContext.Current.CancellationToken);
+        var dataset = ManifestReader.Read(temp.File("static"));
+        return dataset.Rows.Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions!, r.Split, r.Group)).ToList();
     }
 
     [Fact]
