@@ -11,6 +11,8 @@ using VidSearch.Synthetic;
 using VidSearch.Synthetic.Generation;
 using VidSearch.TestSupport;
 
+[assembly: AssemblyFixture(typeof(VidSearch.Cli.Tests.TinyWorld))]
+
 namespace VidSearch.Cli.Tests;
 
 /// <summary>A tiny random CLIP in a model folder and a tiny synthetic world, made once for the end-to-end tests.</summary>
@@ -61,7 +63,7 @@ public sealed class TinyWorld : IDisposable
 
 /// <summary>The product end to end: embed, export-onnx, index, search, eval, with a tiny model and synthetic clips.</summary>
 [Collection(nameof(ConsoleCapture))]
-public class EndToEndTests(TinyWorld world) : IClassFixture<TinyWorld>
+public class EndToEndTests(TinyWorld world)
 {
     private static readonly object ExportLock = new();
 
@@ -213,14 +215,19 @@ public class EndToEndTests(TinyWorld world) : IClassFixture<TinyWorld>
         }
 
         File.WriteAllBytes(Path.Combine(folder, "broken.mp4"), Enumerable.Range(0, 5000).Select(i => (byte)(i * 31)).ToArray());
+        var whole = File.ReadAllBytes(world.Videos[4]); // moov first (faststart): a truncated copy still probes
+        File.WriteAllBytes(Path.Combine(folder, "truncated.mp4"), whole[..(whole.Length / 2)]);
         string db = world.Temp("library.db");
 
         var (code, output, error) = await Run("index", folder, "--collection", db, "--model", world.Model, "--json", "-j", "1");
         Assert.Equal(1, code);
         using (var doc = JsonDocument.Parse(output))
         {
-            Assert.Equal(5, doc.RootElement.GetProperty("found").GetInt32());
-            Assert.Equal(4, doc.RootElement.GetProperty("added").GetInt32());
+            Assert.Equal(6, doc.RootElement.GetProperty("found").GetInt32());
+            Assert.Equal(5, doc.RootElement.GetProperty("added").GetInt32());
+            var warning = Assert.Single(doc.RootElement.GetProperty("warnings").EnumerateArray()).GetString()!;
+            Assert.Contains("truncated.mp4", warning);
+            Assert.Contains("indexed with the frames that decoded", warning);
             var failure = Assert.Single(doc.RootElement.GetProperty("failures").EnumerateArray());
             Assert.EndsWith("broken.mp4", failure.GetProperty("path").GetString());
             Assert.True(doc.RootElement.GetProperty("framesEncoded").GetInt64() >= 8);
@@ -240,10 +247,10 @@ public class EndToEndTests(TinyWorld world) : IClassFixture<TinyWorld>
             }
         }
 
-        // The second run finds nothing new: the 4 videos are unchanged and the broken one is not retried.
+        // The second run finds nothing new: the 5 videos are unchanged and the broken one is not retried.
         (code, output, error) = await Run("index", folder, "--collection", db, "--model", world.Model);
         Assert.True(code == 0, error);
-        Assert.Contains("0 added, 0 updated, 4 unchanged", output);
+        Assert.Contains("0 added, 0 updated, 5 unchanged", output);
         Assert.Contains("1 videos that failed before were skipped", output);
 
         // Video -> video: the query video itself is left out; image -> video works through the image encoder.
@@ -253,7 +260,7 @@ public class EndToEndTests(TinyWorld world) : IClassFixture<TinyWorld>
         using (var doc = JsonDocument.Parse(output))
         {
             var paths = doc.RootElement.GetProperty("videos").EnumerateArray().Select(v => v.GetProperty("path").GetString()).ToList();
-            Assert.Equal(3, paths.Count);
+            Assert.Equal(4, paths.Count);
             Assert.DoesNotContain(Path.GetFullPath(queryVideo), paths);
         }
 
@@ -270,13 +277,14 @@ public class EndToEndTests(TinyWorld world) : IClassFixture<TinyWorld>
         (code, _, error) = await Run("search", "a red circle", "--collection", db, "--model", world.Onnx);
         Assert.Equal(4, code);
         (code, output, error) = await Run("reindex", "--collection", db, "--model", world.Onnx, "--strategy", "windows:1:1:2");
-        Assert.True(code == 0, error);
-        Assert.Contains("4 added", output);
+        Assert.Equal(1, code); // the broken file is tried again, and still fails
+        Assert.Contains("5 added", output);
+        Assert.Contains("broken.mp4", error);
         (code, output, error) = await Run("search", "a red circle", "--collection", db, "--json");
         Assert.True(code == 0, error);
         using (var doc = JsonDocument.Parse(output))
         {
-            Assert.Equal(4, doc.RootElement.GetProperty("videos").GetArrayLength());
+            Assert.Equal(5, doc.RootElement.GetProperty("videos").GetArrayLength());
         }
     }
 
