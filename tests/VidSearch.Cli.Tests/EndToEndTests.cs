@@ -272,6 +272,24 @@ public class EndToEndTests(TinyWorld world)
         Assert.Equal(2, code);
         Assert.Contains("only one", error);
 
+        // A collection whose model folder vanished says so and how to go on.
+        string moved = world.Temp("library-moved.db");
+        File.Copy(db, moved, overwrite: true);
+        if (File.Exists(db + "-wal"))
+        {
+            File.Copy(db + "-wal", moved + "-wal", overwrite: true);
+        }
+        using (var copy = VidSearch.Index.Storage.CollectionStore.Open(moved))
+        {
+            copy.SetModelSource(world.Temp("gone-model"));
+        }
+
+        (code, _, error) = await Run("search", "a red circle", "--collection", moved);
+        Assert.Equal(3, code);
+        Assert.Contains("which is gone", error);
+        (code, _, error) = await Run("search", "a red circle", "--collection", moved, "--model", world.Model);
+        Assert.True(code == 0, error);
+
         // Searching with another model is refused; reindexing with it migrates, and search follows the new model.
         EnsureOnnx();
         (code, _, error) = await Run("search", "a red circle", "--collection", db, "--model", world.Onnx);

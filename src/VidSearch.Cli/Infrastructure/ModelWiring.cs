@@ -46,7 +46,17 @@ public static class ModelWiring
     {
         string source = explicitModel ?? store.ModelSource ?? throw new VidSearchException(ErrorKind.NotFound, store.Path,
             $"the collection does not record where its model ('{store.Info.ModelId}') is; pass --model NAME|DIR");
-        var opened = LoadModel(source, backend, threads);
+        OpenedModel opened;
+        try
+        {
+            opened = LoadModel(source, backend, threads);
+        }
+        catch (VidSearchException e) when (explicitModel is null && e.Kind == ErrorKind.NotFound)
+        {
+            throw new VidSearchException(ErrorKind.NotFound, store.Path,
+                $"the collection's model ('{store.Info.ModelId}') was at {source}, which is gone ({e.Cause}); pass --model NAME|DIR", e);
+        }
+
         try
         {
             store.EnsureModel(opened.Model.ModelId);
