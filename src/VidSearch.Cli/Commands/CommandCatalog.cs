@@ -19,6 +19,7 @@ public static class CommandCatalog
         yield return IndexCommand.Create();
         yield return ReindexCommand.Create();
         yield return SearchCommand.Create();
+        yield return EmbedCommand.Create();
         yield return TrainCommand.Create();
     }
 }

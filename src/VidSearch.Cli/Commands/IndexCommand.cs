@@ -15,14 +15,17 @@ public static class IndexCommand
         var inputs = new Argument<string[]>("inputs") { Description = "Video files or folders (scanned recursively).", Arity = ArgumentArity.OneOrMore };
         var collection = new Option<string>("--collection", "-c") { Description = "Collection name (in $VIDSEARCH_HOME/collections) or path to a .db file.", Required = true };
         var model = new Option<string>("--model", "-m") { Description = "Model name or checkpoint path.", Required = true };
-        var strategy = new Option<string>("--strategy") { Description = "Frame sampling strategy.", DefaultValueFactory = _ => "uniform" };
+        var strategy = new Option<string>("--strategy") { Description = "Frame sampling: " + VidSearch.Media.Sampling.SamplingStrategies.Help + ". Windows and shots become the searchable moments; otherwise each sampled frame does.", DefaultValueFactory = _ => ModelWiring.DefaultIndexStrategy };
         var storage = new Option<string>("--storage") { Description = "Vector storage: float32, float16 or int8.", DefaultValueFactory = _ => "float16" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once.", DefaultValueFactory = _ => 2 };
         var retry = new Option<bool>("--retry-failed") { Description = "Try again videos that failed before." };
+        var backend = ModelWiring.BackendOption();
+        var threads = ModelWiring.ThreadsOption();
+        var batchSize = ModelWiring.BatchSizeOption();
         var json = CommonOptions.Json();
         var command = new Command("index", "Index videos into a collection (only new or changed files; resumes an interrupted run).")
         {
-            inputs, collection, model, strategy, storage, jobs, retry, json,
+            inputs, collection, model, strategy, storage, jobs, retry, backend, threads, batchSize, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -32,10 +35,13 @@ public static class IndexCommand
             string path = CollectionLocator.Resolve(parse.GetValue(collection)!);
             // Check the inputs before loading a model: a typo should fail in milliseconds.
             _ = FileScanner.Scan(parse.GetValue(inputs)!, options.VideoExtensions);
-            using var clip = ModelWiring.LoadModel(parse.GetValue(model)!);
+            _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(parse.GetValue(strategy)!);
+            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads));
+            var clip = opened.Model;
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
             using var store = CollectionStore.OpenOrCreate(path, info);
-            var embedder = ModelWiring.CreateVideoEmbedder(clip, parse.GetValue(strategy)!);
+            store.SetModelSource(opened.Folder);
+            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize));
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() =>
             {
                 var result = new Indexer(store, embedder, options).Run(parse.GetValue(inputs)!, progress, cancellationToken);

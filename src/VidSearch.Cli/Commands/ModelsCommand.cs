@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VidSearch.Cli.Infrastructure;
+using VidSearch.Models.Loading;
 using VidSearch.Models.Store;
 
 namespace VidSearch.Cli.Commands;
@@ -14,6 +15,7 @@ public static class ModelsCommand
         command.Subcommands.Add(Pull());
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Info());
+        command.Subcommands.Add(ExportOnnx());
         return command;
     }
 
@@ -156,6 +158,33 @@ public static class ModelsCommand
             }
 
             return info.Problems.Count == 0 ? 0 : ExitCodes.InputError;
+        });
+        return command;
+    }
+
+    private static Command ExportOnnx()
+    {
+        var source = new Argument<string>("source") { Description = "A safetensors model (store name or folder)." };
+        var destination = new Argument<string>("destination") { Description = "Folder for the ONNX model (created)." };
+        var combined = new Option<bool>("--combined") { Description = "One model.onnx with both encoders (default: vision_model.onnx and text_model.onnx)." };
+        var json = CommonOptions.Json();
+        var command = new Command("export-onnx", "Export a safetensors CLIP to ONNX (faster CPU inference with --backend onnx); tokenizer files are copied.")
+        {
+            source, destination, combined, json,
+        };
+        command.SetHandler(parse =>
+        {
+            var written = OnnxModelExport.Export(parse.GetValue(source)!, parse.GetValue(destination)!, parse.GetValue(combined));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(new { source = written.Source, destination = written.Destination, files = written.Files });
+            }
+            else
+            {
+                Console.WriteLine($"{written.Source} -> {written.Destination}: {string.Join(", ", written.Files)}");
+            }
+
+            return 0;
         });
         return command;
     }

@@ -13,13 +13,16 @@ public static class ReindexCommand
     {
         var collection = new Option<string>("--collection", "-c") { Description = "Collection name or .db path.", Required = true };
         var model = new Option<string>("--model", "-m") { Description = "Model name or checkpoint path.", Required = true };
-        var strategy = new Option<string>("--strategy") { Description = "Frame sampling strategy.", DefaultValueFactory = _ => "uniform" };
+        var strategy = new Option<string>("--strategy") { Description = "Frame sampling: " + VidSearch.Media.Sampling.SamplingStrategies.Help + ".", DefaultValueFactory = _ => ModelWiring.DefaultIndexStrategy };
         var storage = new Option<string?>("--storage") { Description = "Vector storage (default: keep the collection's)." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once.", DefaultValueFactory = _ => 2 };
+        var backend = ModelWiring.BackendOption();
+        var threads = ModelWiring.ThreadsOption();
+        var batchSize = ModelWiring.BatchSizeOption();
         var json = CommonOptions.Json();
         var command = new Command("reindex", "Rebuild a collection with another model, preprocessing or storage type (the old one answers until done).")
         {
-            collection, model, strategy, storage, jobs, json,
+            collection, model, strategy, storage, jobs, backend, threads, batchSize, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -32,11 +35,18 @@ public static class ReindexCommand
 
             var options = new IndexOptions { EmbedConcurrency = parse.GetValue(jobs) };
             options.Validate();
-            using var clip = ModelWiring.LoadModel(parse.GetValue(model)!);
-            var embedder = ModelWiring.CreateVideoEmbedder(clip, parse.GetValue(strategy)!);
+            _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(parse.GetValue(strategy)!);
+            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads));
+            var clip = opened.Model;
+            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize));
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(
                 () => CollectionMigration.Reindex(path, info, embedder, options, progress, cancellationToken), cancellationToken));
+            using (var rebuilt = CollectionStore.Open(path))
+            {
+                rebuilt.SetModelSource(opened.Folder);
+            }
+
             IndexCommand.Print(report, path, parse.GetValue(json));
             return report.Failures.Count > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         });

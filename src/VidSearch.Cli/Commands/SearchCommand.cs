@@ -3,6 +3,7 @@ using VidSearch.Cli.Infrastructure;
 using VidSearch.Core;
 using VidSearch.Index.Search;
 using VidSearch.Index.Storage;
+using VidSearch.Models.Video;
 
 namespace VidSearch.Cli.Commands;
 
@@ -11,7 +12,12 @@ public static class SearchCommand
 {
     public static Command Create()
     {
-        var query = new Argument<string>("query") { Description = "What to find, in plain language." };
+        var query = new Argument<string?>("query") { Description = "What to find, in plain language (or give --image or --video).", Arity = ArgumentArity.ZeroOrOne };
+        var image = new Option<string?>("--image") { Description = "Find videos that look like this image (PNG, JPEG...)." };
+        var video = new Option<string?>("--video") { Description = "Find videos like this video (it is left out of the results when it is in the collection)." };
+        var model = new Option<string?>("--model", "-m") { Description = "Model name or folder (default: the one the collection was indexed with)." };
+        var strategy = new Option<string>("--strategy") { Description = "Frame sampling of a --video query.", DefaultValueFactory = _ => ModelWiring.DefaultClipStrategy };
+        var backend = ModelWiring.BackendOption();
         var collection = new Option<string>("--collection", "-c") { Description = "Collection name or .db path.", Required = true };
         var k = new Option<int>("-k") { Description = "Videos to return.", DefaultValueFactory = _ => 10 };
         var textWeight = new Option<double>("--text-weight") { Description = "Weight of BM25 text-channel scores (0: off).", DefaultValueFactory = _ => 0 };
@@ -20,7 +26,10 @@ public static class SearchCommand
         var moments = new Option<int>("--moments") { Description = "Moments reported per video.", DefaultValueFactory = _ => 3 };
         var threshold = new Option<double>("--moment-threshold") { Description = "Relative score (0..1) a segment needs to join a moment.", DefaultValueFactory = _ => 0.75 };
         var json = CommonOptions.Json();
-        var command = new Command("search", "Search a collection in plain language.") { query, collection, k, textWeight, index, nprobe, moments, threshold, json };
+        var command = new Command("search", "Search a collection in plain language, or by an example image or video.")
+        {
+            query, collection, image, video, model, strategy, backend, k, textWeight, index, nprobe, moments, threshold, json,
+        };
         command.SetHandler(parse =>
         {
             var options = new SearchOptions
@@ -32,12 +41,47 @@ public static class SearchCommand
             };
             options.Validate();
             var choice = VectorIndexFactory.ParseChoice(parse.GetValue(index)!);
+            string? queryText = parse.GetValue(query), imagePath = parse.GetValue(image), videoPath = parse.GetValue(video);
+            int given = (queryText is not null ? 1 : 0) + (imagePath is not null ? 1 : 0) + (videoPath is not null ? 1 : 0);
+            if (given != 1)
+            {
+                throw VidSearchException.Argument("query", given == 0 ? "give a text query, --image FILE or --video FILE" : "give only one of a text query, --image and --video");
+            }
+
+            foreach (string? file in new[] { imagePath, videoPath })
+            {
+                if (file is not null && !File.Exists(file))
+                {
+                    throw new VidSearchException(ErrorKind.NotFound, file, "file not found");
+                }
+            }
+
+            if (videoPath is not null)
+            {
+                _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(parse.GetValue(strategy)!);
+            }
+
             using var store = CollectionStore.Open(CollectionLocator.Resolve(parse.GetValue(collection)!));
-            using var clip = ModelWiring.LoadModel(store.Info.ModelId);
-            store.EnsureModel(clip.ModelId);
-            string text = QueryValidator.Validate(parse.GetValue(query), ModelWiring.TokenCounter(clip));
-            var embedding = clip.EncodeTexts([text]).Row(0).ToArray();
-            var results = new Searcher(store, new SearcherOptions { Index = choice }).Search(embedding, options, text);
+            using var opened = ModelWiring.LoadCollectionModel(store, parse.GetValue(model), parse.GetValue(backend));
+            float[] embedding;
+            string? text = null;
+            long? exclude = null;
+            if (imagePath is not null)
+            {
+                embedding = VideoEmbeddingPipeline.EmbedImage(opened.Model, imagePath);
+            }
+            else if (videoPath is not null)
+            {
+                embedding = ModelWiring.CreatePipeline(opened, parse.GetValue(strategy)!).Embed(videoPath).MeanVector();
+                exclude = store.FindVideo(Path.GetFullPath(videoPath))?.Id;
+            }
+            else
+            {
+                text = QueryValidator.Validate(queryText, ModelWiring.TokenCounter(opened), opened.Tokenizer.ContextLength);
+                embedding = opened.Model.EncodeTexts([text]).Row(0).ToArray();
+            }
+
+            var results = new Searcher(store, new SearcherOptions { Index = choice }).Search(embedding, options, text, exclude);
             Print(results, parse.GetValue(json));
             return ExitCodes.Success;
         });

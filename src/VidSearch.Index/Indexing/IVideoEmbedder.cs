@@ -13,6 +13,9 @@ public sealed record VideoEmbedding(double Duration, IReadOnlyList<EmbeddedSegme
 {
     /// <summary>Frames encoded to produce this embedding (for frames/s progress).</summary>
     public int FramesEncoded { get; init; }
+
+    /// <summary>What went partly wrong (e.g. frames of a damaged stretch that could not be decoded); the video is still indexed.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>

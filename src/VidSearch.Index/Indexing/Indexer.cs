@@ -109,6 +109,7 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
                     }
 
                     frames += embedding.FramesEncoded;
+                    warnings.AddRange(embedding.Warnings.Select(w => $"{item.Path}: {w}"));
                 }
                 catch (VidSearchException e)
                 {

@@ -154,6 +154,15 @@ public sealed class CollectionStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where the collection's model was loaded from when it was indexed (a model store name or folder), so that a search
+    /// can load the same model; null for collections indexed before this was recorded.
+    /// </summary>
+    public string? ModelSource => ReadMeta("model_source");
+
+    /// <summary>Records where the collection's model lives (see <see cref="ModelSource"/>).</summary>
+    public void SetModelSource(string source) => WriteMeta(_connection, "model_source", source);
+
     public IReadOnlyList<StoredVideo> Videos()
     {
         using var command = Command("SELECT id, path, content_hash, size, mtime, duration, status, error FROM videos ORDER BY id");
