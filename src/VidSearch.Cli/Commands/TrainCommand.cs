@@ -77,7 +77,10 @@ public static class TrainCommand
             {
                 string copy = Path.Combine(outDir, "bpe_simple_vocab_16e6.txt.gz");
                 File.Copy(source, copy, overwrite: true);
-                File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                }
             }
 
             var report = new
