@@ -20,5 +20,6 @@ public static class CommandCatalog
         yield return ReindexCommand.Create();
         yield return SearchCommand.Create();
         yield return TrainCommand.Create();
+        yield return AblationCommand.Create();
     }
 }
