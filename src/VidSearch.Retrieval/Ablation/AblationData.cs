@@ -51,10 +51,16 @@ public sealed class AblationData : IDisposable
         try
         {
             var train = new List<VideoClipPixels>();
+            IReadOnlyList<VideoClipPixels>? actionsTrain = null;
             foreach (var task in TrainingTasks.Where(datasets.ContainsKey))
             {
                 var rows = datasets[task].Split("train").Where(r => r.Captions is { Count: > 0 } && r.Video is not null).ToList();
-                train.AddRange(reader.Read(datasets[task], rows, Prefixed(progress, $"{task} train"), ct));
+                var read = reader.Read(datasets[task], rows, Prefixed(progress, $"{task} train"), ct);
+                train.AddRange(read);
+                if (task == "actions")
+                {
+                    actionsTrain = read;
+                }
             }
 
             if (train.Count < 2)
@@ -69,9 +75,10 @@ public sealed class AblationData : IDisposable
                 Add(sets, task, reader, dataset, task == "compositional" ? null : "test", clip, keepPixels, progress, ct);
             }
 
-            if (datasets.TryGetValue("actions", out var actions))
+            if (actionsTrain is { Count: > 0 })
             {
-                Add(sets, "actions-train", reader, actions, "train", clip, keepPixels, progress, ct);
+                // The few-shot support set: the actions training clips, decoded once above.
+                sets["actions-train"] = VideoSet.Encode(clip, actionsTrain, keepPixels, progress, ct);
             }
 
             return new AblationData(sets);
