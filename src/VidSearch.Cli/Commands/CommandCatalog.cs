@@ -21,5 +21,6 @@ public static class CommandCatalog
         yield return SearchCommand.Create();
         yield return EmbedCommand.Create();
         yield return TrainCommand.Create();
+        yield return AblationCommand.Create();
     }
 }

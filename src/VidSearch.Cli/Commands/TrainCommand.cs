@@ -17,6 +17,7 @@ public static class TrainCommand
     {
         var command = new Command("train", "Train models: a small CLIP on image-caption pairs.");
         command.Subcommands.Add(Clip());
+        command.Subcommands.Add(TrainVideoCommand.Create());
         return command;
     }
 

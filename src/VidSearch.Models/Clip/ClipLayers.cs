@@ -119,13 +119,23 @@ public sealed class ClipEncoder : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary>Runs the layers; <paramref name="afterLayer"/> (layer index, hidden) may replace each layer's output.</summary>
+    public Tensor Forward(Tensor x, Func<int, Tensor, Tensor>? afterLayer)
     {
         using var scope = NewDisposeScope();
         var h = x;
+        int index = 0;
         foreach (var layer in layers)
         {
             h = layer.forward(h);
+            if (afterLayer is not null)
+            {
+                h = afterLayer(index, h);
+            }
+
+            index++;
         }
 
         return h.MoveToOuterDisposeScope();
@@ -193,6 +203,17 @@ public sealed class ClipTextEmbeddings : Module<Tensor, Tensor>
         var positions = position_embedding.weight!.narrow(0, 0, length);
         return (token_embedding.forward(ids) + positions).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Token embeddings without positions: [B, L, width].</summary>
+    public Tensor TokenEmbeddings(Tensor ids) => token_embedding.forward(ids);
+
+    /// <summary>Given token embeddings [B, L, width] (L up to the position table) plus the learned positions.</summary>
+    public Tensor WithPositions(Tensor tokenEmbeddings)
+    {
+        using var scope = NewDisposeScope();
+        long length = tokenEmbeddings.shape[1];
+        return (tokenEmbeddings + position_embedding.weight!.narrow(0, 0, length)).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>The vision tower: embeddings, pre_layrnorm (sic, the Hugging Face key), encoder, post_layernorm.</summary>
@@ -219,6 +240,24 @@ public sealed class ClipVisionTransformer : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden = encoder.forward(pre_layrnorm.forward(embeddings.forward(pixels)));
         return post_layernorm.forward(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The class token after post_layernorm [B, width], with hooks: <paramref name="afterEmbeddings"/> may change the
+    /// token sequence [B, 1+N, width] before the encoder (e.g. drop patch tokens), <paramref name="afterLayer"/> each
+    /// layer's output.
+    /// </summary>
+    public Tensor Pooled(Tensor pixels, Func<Tensor, Tensor>? afterEmbeddings, Func<int, Tensor, Tensor>? afterLayer)
+    {
+        using var scope = NewDisposeScope();
+        var tokens = embeddings.forward(pixels);
+        if (afterEmbeddings is not null)
+        {
+            tokens = afterEmbeddings(tokens);
+        }
+
+        var hidden = encoder.Forward(pre_layrnorm.forward(tokens), afterLayer);
+        return post_layernorm.forward(hidden.select(1, 0)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The class token after post_layernorm: [B, width]. Skips normalising the patch tokens.</summary>
@@ -251,6 +290,17 @@ public sealed class ClipTextTransformer : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var hidden = encoder.forward(embeddings.forward(ids));
+        return final_layer_norm.forward(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Token embeddings (no positions) of ids: [B, L, width].</summary>
+    public Tensor TokenEmbeddings(Tensor ids) => embeddings.TokenEmbeddings(ids);
+
+    /// <summary>Every token after final_layer_norm for given token embeddings [B, L, width] (positions added here).</summary>
+    public Tensor FromTokenEmbeddings(Tensor tokenEmbeddings)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = encoder.forward(embeddings.WithPositions(tokenEmbeddings));
         return final_layer_norm.forward(hidden).MoveToOuterDisposeScope();
     }
 }

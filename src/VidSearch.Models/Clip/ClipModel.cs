@@ -117,6 +117,44 @@ public sealed class ClipModel : Module<Tensor, Tensor, Tensor>, IClipModel
         return visual_projection.forward(vision_model.Pooled(pixels)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Pooled projected image embeddings [B, E] (unnormalised) with hooks into the vision tower: <paramref name="afterEmbeddings"/>
+    /// may change the token sequence [B, 1+N, width] before the encoder (class token first, keep it), <paramref name="afterLayer"/>
+    /// (layer index, hidden [B, tokens, width]) may change each layer's output. Differentiable.
+    /// </summary>
+    public Tensor ImageFeatures(Tensor pixels, Func<Tensor, Tensor>? afterEmbeddings, Func<int, Tensor, Tensor>? afterLayer)
+    {
+        CheckPixels(pixels);
+        using var scope = NewDisposeScope();
+        return visual_projection.forward(vision_model.Pooled(pixels, afterEmbeddings, afterLayer)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Token embeddings of ids [B, L, width] (before positions): the input of <see cref="TextFeaturesFromEmbeddings"/>.</summary>
+    public Tensor TextTokenEmbeddings(Tensor ids)
+    {
+        CheckIds(ids);
+        return text_model.TokenEmbeddings(ids);
+    }
+
+    /// <summary>
+    /// Pooled projected text embeddings [B, E] (unnormalised) from token embeddings [B, L, width] (e.g. with learned
+    /// prompt vectors inserted), taken at the given end positions [B]. Differentiable with respect to the embeddings.
+    /// </summary>
+    public Tensor TextFeaturesFromEmbeddings(Tensor tokenEmbeddings, Tensor endPositions)
+    {
+        var s = tokenEmbeddings.shape;
+        if (s.Length != 3 || s[1] < 1 || s[1] > Config.ContextLength || s[2] != Config.Text.HiddenSize)
+        {
+            throw VidSearchException.Argument("tokenEmbeddings",
+                $"shape [{string.Join(", ", s)}] given, model expects [B, L, {Config.Text.HiddenSize}] with 1 <= L <= {Config.ContextLength}");
+        }
+
+        using var scope = NewDisposeScope();
+        var hidden = text_model.FromTokenEmbeddings(tokenEmbeddings);
+        var pooled = hidden[arange(s[0], device: tokenEmbeddings.device), endPositions.to(ScalarType.Int64)];
+        return text_projection.forward(pooled).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Every image token projected, plus the pooled class token.</summary>
     public ClipImageFeatures ImageTokenFeatures(Tensor pixels)
     {

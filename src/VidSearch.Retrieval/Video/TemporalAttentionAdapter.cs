@@ -1,0 +1,161 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VidSearch.Core;
+using VidSearch.Models.Clip;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace VidSearch.Retrieval.Video;
+
+/// <summary>How the frozen image encoder's tokens are reduced during training (efficiency options).</summary>
+/// <param name="MaskRatio">MAC-style: share of patch tokens dropped at random per frame (0 = none).</param>
+/// <param name="TokenKeep">SMAUG-style: keep only the K patch tokens that differ most from the video's mean frame (0 = all).</param>
+public sealed record TokenReduction(double MaskRatio = 0, int TokenKeep = 0)
+{
+    public bool Active => MaskRatio > 0 || TokenKeep > 0;
+
+    public void Validate(int patches)
+    {
+        if (double.IsNaN(MaskRatio) || MaskRatio < 0 || MaskRatio >= 1)
+        {
+            throw VidSearchException.Argument("--mask-ratio", $"must be in [0, 1), got {MaskRatio}");
+        }
+
+        if (TokenKeep < 0 || TokenKeep > patches)
+        {
+            throw VidSearchException.Argument("--token-keep", $"must be between 0 (all) and the {patches} patch tokens of the model, got {TokenKeep}");
+        }
+    }
+}
+
+/// <summary>
+/// Temporal attention inside a frozen CLIP image encoder (LiteVL's dynamic temporal scaling): after each vision
+/// layer, the class tokens of the T frames of a video attend to each other (pre-norm multi-head self-attention over
+/// time, padding frames masked), and the result, multiplied by a learnable per-layer scale initialised at 0, is
+/// added to the class token. A fresh adapter therefore reproduces the frozen per-frame embeddings exactly. Only the
+/// adapter's parameters train; the CLIP weights are held, not registered. Keys: "scales" [layers],
+/// "blocks.N.norm.*", "blocks.N.in_proj.*", "blocks.N.out_proj.*".
+/// </summary>
+public sealed class TemporalAttentionAdapter : nn.Module
+{
+    private readonly ClipModel clip;
+    private readonly ModuleList<TemporalAttentionBlock> blocks;
+    private readonly Parameter scales;
+
+    public TemporalAttentionAdapter(ClipModel clip)
+        : base(nameof(TemporalAttentionAdapter))
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        this.clip = clip;
+        var vision = clip.Config.Vision;
+        Layers = vision.NumHiddenLayers;
+        blocks = new ModuleList<TemporalAttentionBlock>();
+        for (int i = 0; i < Layers; i++)
+        {
+            blocks.Add(new TemporalAttentionBlock(vision.HiddenSize, vision.NumAttentionHeads));
+        }
+
+        scales = new Parameter(zeros(Layers));
+        register_module("blocks", blocks);
+        register_parameter("scales", scales);
+    }
+
+    public int Layers { get; }
+
+    public int Patches => (clip.Config.ImageSize / clip.Config.Vision.PatchSize) * (clip.Config.ImageSize / clip.Config.Vision.PatchSize);
+
+    /// <summary>The learned scale of each layer (0 = that layer's temporal attention is off).</summary>
+    public float[] Scales()
+    {
+        using var _ = no_grad();
+        return scales.data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// Projected frame embeddings [B, T, E] (unnormalised) of pixels [B, T, 3, S, S] with mask [B, T].
+    /// <paramref name="reduction"/> drops patch tokens (training only).
+    /// </summary>
+    public Tensor Forward(Tensor pixels, Tensor mask, TokenReduction? reduction = null)
+    {
+        long b = pixels.shape[0], t = pixels.shape[1];
+        using var scope = NewDisposeScope();
+        var flat = pixels.reshape(b * t, pixels.shape[2], pixels.shape[3], pixels.shape[4]);
+        var padding = mask.logical_not();
+        Func<Tensor, Tensor>? afterEmbeddings = reduction is { Active: true } r ? tokens => Reduce(tokens, b, t, r) : null;
+        Tensor AfterLayer(int layer, Tensor hidden)
+        {
+            var cls = hidden.select(1, 0).reshape(b, t, -1);
+            var update = blocks[layer].Forward(cls, padding) * scales[layer];
+            var newCls = (cls + update).reshape(b * t, 1, -1);
+            return cat([newCls, hidden.narrow(1, 1, hidden.shape[1] - 1)], 1);
+        }
+
+        var features = clip.ImageFeatures(flat, afterEmbeddings, AfterLayer);
+        return features.reshape(b, t, -1).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Reduce(Tensor tokens, long b, long t, TokenReduction reduction)
+    {
+        long n = tokens.shape[1] - 1;
+        var cls = tokens.narrow(1, 0, 1);
+        var patches = tokens.narrow(1, 1, n);
+        long keep = n;
+        Tensor order;
+        if (reduction.TokenKeep > 0)
+        {
+            keep = reduction.TokenKeep;
+            var perVideo = patches.reshape(b, t, n, -1);
+            var change = (perVideo - perVideo.mean([1], keepdim: true)).norm(-1).reshape(b * t, n);
+            order = change.argsort(1, descending: true);
+        }
+        else
+        {
+            order = rand(b * t, n).argsort(1);
+        }
+
+        if (reduction.MaskRatio > 0)
+        {
+            keep = Math.Max(1, (long)Math.Round(keep * (1 - reduction.MaskRatio)));
+            if (reduction.TokenKeep > 0)
+            {
+                // Random subset of the kept tokens.
+                var shuffle = rand(b * t, reduction.TokenKeep).argsort(1);
+                order = order.narrow(1, 0, reduction.TokenKeep).gather(1, shuffle);
+            }
+        }
+
+        var index = order.narrow(1, 0, keep).sort(1).Values.unsqueeze(-1).expand(-1, -1, tokens.shape[2]);
+        return cat([cls, patches.gather(1, index)], 1);
+    }
+}
+
+/// <summary>Pre-norm multi-head self-attention over the frames of each video: [B, T, W] -> [B, T, W].</summary>
+public sealed class TemporalAttentionBlock : nn.Module
+{
+    private readonly LayerNorm norm;
+    private readonly Linear in_proj;
+    private readonly Linear out_proj;
+    private readonly int heads;
+
+    public TemporalAttentionBlock(int width, int heads)
+        : base(nameof(TemporalAttentionBlock))
+    {
+        this.heads = heads;
+        norm = LayerNorm(width);
+        in_proj = Linear(width, 3 * width);
+        out_proj = Linear(width, width);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, Tensor padding)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1], w = x.shape[2];
+        long hd = w / heads;
+        var qkv = in_proj.forward(norm.forward(x)).reshape(b, t, 3, heads, hd).permute(2, 0, 3, 1, 4);
+        var scores = qkv[0].matmul(qkv[1].transpose(-2, -1)) / Math.Sqrt(hd);
+        scores = scores.masked_fill(padding.view(b, 1, 1, t), float.NegativeInfinity);
+        var attended = functional.softmax(scores, -1).matmul(qkv[2]).transpose(1, 2).reshape(b, t, w);
+        return out_proj.forward(attended).MoveToOuterDisposeScope();
+    }
+}
