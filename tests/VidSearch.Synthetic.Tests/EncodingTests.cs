@@ -1,5 +1,6 @@
 using VidSearch.Core;
 using VidSearch.Media.Encoding;
+using VidSearch.Media.Imaging;
 using VidSearch.TestSupport;
 
 namespace VidSearch.Synthetic.Tests;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using VidSearch.Core;
 
 namespace VidSearch.Media.Imaging;
 
@@ -8,10 +9,27 @@ public static class PngWriter
 {
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    public static void Write(string path, RgbImage image)
+    /// <summary>Writes a PNG file through a temporary name, so a half-written file never has the final name.</summary>
+    public static void Write(string path, RgbImage image, CompressionLevel level = CompressionLevel.Fastest)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        Write(stream, image);
+        string temp = path + ".partial";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            Write(stream, image, level);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Writes packed RGB24 pixels (rows top to bottom) as a PNG file.</summary>
+    public static void Write(string path, byte[] rgb, int width, int height, CompressionLevel level = CompressionLevel.Fastest)
+    {
+        if (width <= 0 || height <= 0 || rgb.Length != (long)width * height * 3)
+        {
+            throw VidSearchException.Argument("image", $"{rgb.Length} bytes is not a {width}x{height} RGB image");
+        }
+
+        Write(path, new RgbImage(rgb, width, height), level);
     }
 
     public static byte[] Encode(RgbImage image)
@@ -21,7 +39,7 @@ public static class PngWriter
         return memory.ToArray();
     }
 
-    public static void Write(Stream output, RgbImage image)
+    public static void Write(Stream output, RgbImage image, CompressionLevel level = CompressionLevel.Fastest)
     {
         output.Write(Signature);
         Span<byte> header = stackalloc byte[13];
@@ -35,7 +53,7 @@ public static class PngWriter
         WriteChunk(output, "IHDR"u8, header);
 
         using var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        using (var zlib = new ZLibStream(compressed, level, leaveOpen: true))
         {
             int stride = image.Stride;
             var line = new byte[stride + 1];

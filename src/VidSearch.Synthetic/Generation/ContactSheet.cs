@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using VidSearch.Media.Encoding;
+using VidSearch.Media.Imaging;
 using VidSearch.Synthetic.Rendering;
 
 namespace VidSearch.Synthetic.Generation;

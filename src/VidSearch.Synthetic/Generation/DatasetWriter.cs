@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using VidSearch.Core;
 using VidSearch.Media.Encoding;
+using VidSearch.Media.Imaging;
 using VidSearch.Synthetic.Manifest;
 using VidSearch.Synthetic.Rendering;
 
