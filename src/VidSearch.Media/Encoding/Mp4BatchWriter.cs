@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using VidSearch.Core;
 
@@ -14,13 +12,10 @@ namespace VidSearch.Media.Encoding;
 /// </summary>
 public sealed class Mp4BatchWriter : IDisposable
 {
-    private readonly Process _process;
-    private readonly Stream _stdin;
+    private readonly FfmpegEncoderProcess _ffmpeg;
     private readonly string _tempFolder;
     private readonly IReadOnlyList<string> _paths;
     private readonly long _totalFrames;
-    private readonly Queue<string> _stderrTail = new();
-    private readonly Task _stderrPump;
     private bool _finished;
 
     /// <param name="paths">Final path of each clip.</param>
@@ -95,34 +90,15 @@ public sealed class Mp4BatchWriter : IDisposable
         }
 
         args.Add(Path.Combine(_tempFolder, "%06d.mp4"));
-        var start = new ProcessStartInfo(options.FfmpegPath) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
-        args.ForEach(start.ArgumentList.Add);
         try
         {
-            _process = Process.Start(start) ?? throw new VidSearchException(ErrorKind.External, options.FfmpegPath, "could not be started");
+            _ffmpeg = new FfmpegEncoderProcess(options.FfmpegPath, args);
         }
-        catch (Win32Exception e)
+        catch (VidSearchException)
         {
             Directory.Delete(_tempFolder, recursive: true);
-            throw new VidSearchException(ErrorKind.External, options.FfmpegPath, "ffmpeg could not be started (is it installed and on PATH?)", e);
+            throw;
         }
-
-        _stdin = _process.StandardInput.BaseStream;
-        _stderrPump = Task.Run(() =>
-        {
-            string? line;
-            while ((line = _process.StandardError.ReadLine()) is not null)
-            {
-                lock (_stderrTail)
-                {
-                    _stderrTail.Enqueue(line.Trim());
-                    if (_stderrTail.Count > 20)
-                    {
-                        _stderrTail.Dequeue();
-                    }
-                }
-            }
-        });
     }
 
     public int Width { get; }
@@ -147,7 +123,7 @@ public sealed class Mp4BatchWriter : IDisposable
 
         try
         {
-            _stdin.Write(rgb);
+            _ffmpeg.Write(rgb);
         }
         catch (IOException e)
         {
@@ -168,18 +144,17 @@ public sealed class Mp4BatchWriter : IDisposable
             throw error;
         }
 
+        int exitCode;
         try
         {
-            _stdin.Dispose();
+            exitCode = _ffmpeg.Finish();
         }
         catch (IOException e)
         {
             throw Failure(e);
         }
 
-        _process.WaitForExit();
-        _stderrPump.Wait();
-        if (_process.ExitCode != 0)
+        if (exitCode != 0)
         {
             throw Failure(null);
         }
@@ -199,7 +174,7 @@ public sealed class Mp4BatchWriter : IDisposable
         }
 
         _finished = true;
-        _process.Dispose();
+        _ffmpeg.Dispose();
         Directory.Delete(_tempFolder, recursive: true);
     }
 
@@ -213,31 +188,9 @@ public sealed class Mp4BatchWriter : IDisposable
 
     private VidSearchException Failure(Exception? cause, string? detail = null)
     {
-        try
-        {
-            _stdin.Dispose();
-        }
-        catch (IOException)
-        {
-        }
-
-        bool exited = _process.WaitForExit(5000);
-        if (exited)
-        {
-            _stderrPump.Wait(2000);
-        }
-
-        string code = exited ? $"exit code {_process.ExitCode}" : "did not exit";
-        string last;
-        lock (_stderrTail)
-        {
-            var lines = _stderrTail.Where(l => l.Length > 0).ToList();
-            // The first line usually names the cause, the last one what ffmpeg gave up on.
-            last = detail ?? (lines.Count == 0 ? "no message" : lines.Count == 1 ? lines[0] : $"{lines[0]} / {lines[^1]}");
-        }
-
+        var (status, output) = _ffmpeg.Describe(detail);
         Abort();
-        return new VidSearchException(ErrorKind.External, _paths[0], $"ffmpeg failed ({code}): {last}", cause);
+        return new VidSearchException(ErrorKind.External, _paths[0], $"ffmpeg failed ({status}): {output}", cause);
     }
 
     private void Abort()
@@ -248,28 +201,7 @@ public sealed class Mp4BatchWriter : IDisposable
         }
 
         _finished = true;
-        try
-        {
-            _stdin.Dispose();
-        }
-        catch (IOException)
-        {
-        }
-
-        try
-        {
-            if (!_process.WaitForExit(2000))
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _stderrPump.Wait(2000);
-        _process.Dispose();
+        _ffmpeg.Dispose();
         try
         {
             Directory.Delete(_tempFolder, recursive: true);

@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using VidSearch.Core;
 
 namespace VidSearch.Media.Encoding;
@@ -27,13 +25,8 @@ public sealed record Mp4WriterOptions
 /// </summary>
 public sealed class Mp4Writer : IDisposable
 {
-    private const int StderrLinesKept = 20;
-
-    private readonly Process _process;
-    private readonly Stream _stdin;
+    private readonly FfmpegEncoderProcess _ffmpeg;
     private readonly string _tempPath;
-    private readonly Queue<string> _stderrTail = new();
-    private readonly Task _stderrPump;
     private bool _finished;
 
     public Mp4Writer(string path, int width, int height, double fps, Mp4WriterOptions? options = null)
@@ -65,14 +58,7 @@ public sealed class Mp4Writer : IDisposable
         }
 
         _tempPath = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.partial");
-        var start = new ProcessStartInfo(options.FfmpegPath)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = false,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[]
+        _ffmpeg = new FfmpegEncoderProcess(options.FfmpegPath, new[]
         {
             "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}",
@@ -81,22 +67,7 @@ public sealed class Mp4Writer : IDisposable
             "-threads", options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-pix_fmt", "yuv420p", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
             "-movflags", "+faststart", "-f", "mp4", _tempPath,
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        try
-        {
-            _process = Process.Start(start) ?? throw new VidSearchException(ErrorKind.External, "ffmpeg", "could not be started");
-        }
-        catch (Win32Exception e)
-        {
-            throw new VidSearchException(ErrorKind.External, options.FfmpegPath, "ffmpeg could not be started (is it installed and on PATH?)", e);
-        }
-
-        _stdin = _process.StandardInput.BaseStream;
-        _stderrPump = Task.Run(PumpStderr);
+        });
     }
 
     /// <summary>The final path of the video.</summary>
@@ -119,7 +90,7 @@ public sealed class Mp4Writer : IDisposable
 
         try
         {
-            _stdin.Write(rgb);
+            _ffmpeg.Write(rgb);
         }
         catch (IOException e)
         {
@@ -139,26 +110,24 @@ public sealed class Mp4Writer : IDisposable
             throw VidSearchException.Argument(Path, "no frames were written");
         }
 
+        int exitCode;
         try
         {
-            _stdin.Flush();
-            _stdin.Dispose();
+            exitCode = _ffmpeg.Finish();
         }
         catch (IOException e)
         {
             throw Failure(e);
         }
 
-        _process.WaitForExit();
-        _stderrPump.Wait();
-        if (_process.ExitCode != 0 || !File.Exists(_tempPath))
+        if (exitCode != 0 || !File.Exists(_tempPath))
         {
             throw Failure(null);
         }
 
         File.Move(_tempPath, Path, overwrite: true);
         _finished = true;
-        _process.Dispose();
+        _ffmpeg.Dispose();
     }
 
     /// <summary>Writes all frames to a new mp4 at <paramref name="path"/>.</summary>
@@ -183,31 +152,9 @@ public sealed class Mp4Writer : IDisposable
 
     private VidSearchException Failure(Exception? cause)
     {
-        try
-        {
-            _stdin.Dispose();
-        }
-        catch (IOException)
-        {
-        }
-
-        bool exited = _process.WaitForExit(5000);
-        if (exited)
-        {
-            _stderrPump.Wait(2000);
-        }
-
-        string code = exited ? $"exit code {_process.ExitCode}" : "did not exit";
-        string last;
-        lock (_stderrTail)
-        {
-            var lines = _stderrTail.Where(l => l.Length > 0).ToList();
-            // The first line usually names the cause, the last one what ffmpeg gave up on.
-            last = lines.Count == 0 ? "no message" : lines.Count == 1 ? lines[0] : $"{lines[0]} / {lines[^1]}";
-        }
-
+        var (status, output) = _ffmpeg.Describe();
         Abort();
-        return new VidSearchException(ErrorKind.External, Path, $"ffmpeg failed ({code}): {last}", cause);
+        return new VidSearchException(ErrorKind.External, Path, $"ffmpeg failed ({status}): {output}", cause);
     }
 
     private void Abort()
@@ -218,50 +165,13 @@ public sealed class Mp4Writer : IDisposable
         }
 
         _finished = true;
-        try
-        {
-            _stdin.Dispose();
-        }
-        catch (IOException)
-        {
-        }
-
-        try
-        {
-            if (!_process.WaitForExit(2000))
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _stderrPump.Wait(2000);
-        _process.Dispose();
+        _ffmpeg.Dispose();
         try
         {
             File.Delete(_tempPath);
         }
         catch (IOException)
         {
-        }
-    }
-
-    private void PumpStderr()
-    {
-        string? line;
-        while ((line = _process.StandardError.ReadLine()) is not null)
-        {
-            lock (_stderrTail)
-            {
-                _stderrTail.Enqueue(line.Trim());
-                if (_stderrTail.Count > StderrLinesKept)
-                {
-                    _stderrTail.Dequeue();
-                }
-            }
         }
     }
 }
