@@ -25,10 +25,15 @@ public static class BenchMediaCommand
             DefaultValueFactory = _ => ["clip4clip:12", "fps:1"],
             AllowMultipleArgumentsPerToken = true,
         };
+        var passes = new Option<int>("--passes")
+        {
+            Description = "Timed passes of the pipeline and of ffmpeg alone, alternating; the best of each counts.",
+            DefaultValueFactory = _ => 2,
+        };
         var json = CommonOptions.Json();
         var command = new Command("media", "Frames per second of probe+decode+sample+CLIP preprocessing, as a ratio to ffmpeg alone on the same frames; peak memory.")
         {
-            clips, minutes, strategies, json,
+            clips, minutes, strategies, passes, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -38,13 +43,19 @@ public static class BenchMediaCommand
                 throw Core.VidSearchException.Argument("--minutes", "must be between 0 and 600");
             }
 
+            int passCount = parse.GetValue(passes);
+            if (passCount is < 1 or > 20)
+            {
+                throw Core.VidSearchException.Argument("--passes", $"must be between 1 and 20, got {passCount}");
+            }
+
             string? folder = parse.GetValue(clips) ?? DefaultClipsFolder();
             if (folder == "none")
             {
                 folder = null;
             }
 
-            var options = new MediaBenchmarkOptions { ClipsFolder = folder, LongVideoMinutes = length, Strategies = parse.GetValue(strategies)! };
+            var options = new MediaBenchmarkOptions { ClipsFolder = folder, LongVideoMinutes = length, Strategies = parse.GetValue(strategies)!, Passes = passCount };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => new MediaBenchmark(options).Run(progress, ct), ct));
             if (parse.GetValue(json))
             {

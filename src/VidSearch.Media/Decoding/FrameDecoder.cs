@@ -267,14 +267,16 @@ public sealed class FrameDecoder
         var fatal = new List<string>();
         int delivered = 0;
         var stderrReader = Task.Run(() => ReadStderr(process, times, errors, fatal));
+        // Frames are read from the pipe on another thread, a few ahead, so ffmpeg keeps decoding while the caller
+        // works on the previous frame (the pipe alone holds less than one frame).
+        using var pictures = new BlockingCollection<byte[]>(FramesReadAhead);
+        var pipeReader = Task.Run(() => ReadFrames(process.StandardOutput.BaseStream, frameBytes, pictures));
         using var cancel = ct.Register(() => FfmpegProcess.KillQuietly(process));
         try
         {
-            var output = process.StandardOutput.BaseStream;
             while (pending.Count > 0)
             {
-                var buffer = new byte[frameBytes];
-                if (!ReadExactly(output, buffer))
+                if (!pictures.TryTake(out var buffer, Timeout.Infinite, CancellationToken.None))
                 {
                     break;
                 }
@@ -298,8 +300,11 @@ public sealed class FrameDecoder
         }
         finally
         {
+            // Completing the queue wakes a pipe reader that waits for room; it then stops.
+            pictures.CompleteAdding();
             FfmpegProcess.KillQuietly(process);
             process.WaitForExit();
+            pipeReader.Wait(TimeSpan.FromSeconds(5));
             stderrReader.Wait(TimeSpan.FromSeconds(5));
             lock (errors)
             {
@@ -400,6 +405,41 @@ public sealed class FrameDecoder
            && (line.Contains("error", StringComparison.OrdinalIgnoreCase) || line.Contains("corrupt", StringComparison.OrdinalIgnoreCase)
                || line.Contains("invalid", StringComparison.OrdinalIgnoreCase) || line.Contains("missing", StringComparison.OrdinalIgnoreCase)
                || line.Contains("truncat", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>How many decoded frames may wait between the pipe and the caller.</summary>
+    private const int FramesReadAhead = 3;
+
+    /// <summary>Reads whole frames from ffmpeg's stdout into <paramref name="pictures"/> until the pipe closes.</summary>
+    private static void ReadFrames(Stream output, int frameBytes, BlockingCollection<byte[]> pictures)
+    {
+        try
+        {
+            while (true)
+            {
+                var buffer = new byte[frameBytes];
+                if (!ReadExactly(output, buffer))
+                {
+                    break;
+                }
+
+                pictures.Add(buffer);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+            // The caller stopped taking (CompleteAdding): nothing more is wanted.
+        }
+        finally
+        {
+            pictures.CompleteAdding();
+        }
+    }
 
     private static bool ReadExactly(Stream stream, byte[] buffer)
     {
