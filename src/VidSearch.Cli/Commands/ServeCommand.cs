@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Hosting;
 using VidSearch.Cli.Infrastructure;
 using VidSearch.Index.Storage;
 using VidSearch.Server.Collections;

@@ -68,19 +68,27 @@ public static class ApiEndpoints
         {
             try
             {
-                await Uploads.SaveImageAsync(request, file, options.MaxUploadBytes, cancellationToken);
+                file = await Uploads.SaveImageAsync(request, file, options.MaxUploadBytes, cancellationToken);
             }
             catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
             {
                 throw ApiException.PayloadTooLarge(options.MaxUploadBytes);
             }
-            catch (InvalidDataException e)
+            catch (InvalidDataException)
             {
-                throw new ApiException(StatusCodes.Status400BadRequest, ErrorCodes.InvalidInput, "malformed multipart upload: " + e.Message);
+                throw new ApiException(StatusCodes.Status400BadRequest, ErrorCodes.InvalidInput, "malformed multipart upload");
             }
 
-            var results = await Task.Run(() => collection.SearchImage(file, searchOptions, cancellationToken), cancellationToken);
-            return Results.Ok(Response("image", null, results, signer));
+            try
+            {
+                var results = await Task.Run(() => collection.SearchImage(file, searchOptions, cancellationToken), cancellationToken);
+                return Results.Ok(Response("image", null, results, signer));
+            }
+            catch (VidSearchException e) when (e.Subject == file && e.Kind is ErrorKind.InvalidInput or ErrorKind.NotFound)
+            {
+                // The library names the temporary file; the client knows it as "the upload".
+                throw new ApiException(StatusCodes.Status400BadRequest, ErrorCodes.InvalidInput, "upload: " + e.Cause.Replace(file, "upload", StringComparison.Ordinal));
+            }
         }
         finally
         {
@@ -140,7 +148,10 @@ public static class ApiEndpoints
     /// <summary>Reading an uploaded image (raw body or the first file of a multipart form) with a size limit.</summary>
     private static class Uploads
     {
-        public static async Task SaveImageAsync(HttpRequest request, string file, long limit, CancellationToken cancellationToken)
+        private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+        /// <summary>Saves the image to <paramref name="file"/> (+ ".png" for a PNG, read without ffmpeg); returns the path.</summary>
+        public static async Task<string> SaveImageAsync(HttpRequest request, string file, long limit, CancellationToken cancellationToken)
         {
             if (request.ContentLength > limit)
             {
@@ -199,6 +210,20 @@ public static class ApiEndpoints
             {
                 throw new ApiException(StatusCodes.Status400BadRequest, ErrorCodes.InvalidInput, "the upload is empty; send an image (PNG, JPEG...)");
             }
+
+            var head = new byte[PngSignature.Length];
+            await using (var input = File.OpenRead(file))
+            {
+                await input.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+            }
+
+            if (head.AsSpan().SequenceEqual(PngSignature))
+            {
+                File.Move(file, file + ".png");
+                return file + ".png";
+            }
+
+            return file;
         }
     }
 }

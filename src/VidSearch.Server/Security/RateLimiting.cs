@@ -45,6 +45,6 @@ public static class RateLimiting
     }
 
     /// <summary>Per minute -> (period, tokens per period): whole tokens every second, or one token every 60/n seconds.</summary>
-    internal static (TimeSpan Period, int Tokens) Replenishment(int perMinute)
+    public static (TimeSpan Period, int Tokens) Replenishment(int perMinute)
         => perMinute >= 60 ? (TimeSpan.FromSeconds(1), perMinute / 60) : (TimeSpan.FromSeconds(60.0 / Math.Max(1, perMinute)), 1);
 }
