@@ -82,6 +82,7 @@ public class BrowserTests(ServerWorld world)
     [InlineData("/api/videos/%2e%2e/%2e%2e/%2e%2e/etc/passwd")]
     [InlineData("/api/videos/..%2F..%2F..%2Fetc%2Fpasswd/stream")]
     [InlineData("/api/videos/1/..\\..\\..\\etc\\passwd")]
+    [InlineData("/api/videos/1/stream%00/../../etc/passwd")]
     public async Task KestrelRefusesRawTraversalTargets(string target)
     {
         using var collection = new CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder));
@@ -95,7 +96,11 @@ public class BrowserTests(ServerWorld world)
         string response = await new StreamReader(stream, Encoding.ASCII).ReadToEndAsync();
         Assert.DoesNotContain("root:", response);
         Assert.True(response.StartsWith("HTTP/1.1 400", StringComparison.Ordinal), response);
-        Assert.Contains("forbidden_path", response);
+        // Kestrel itself refuses an encoded NUL before the application sees the request; everything else meets the guard.
+        if (!target.Contains("%00", StringComparison.Ordinal))
+        {
+            Assert.Contains("forbidden_path", response);
+        }
         await app.StopAsync();
     }
 }

@@ -15,7 +15,6 @@ public class SecurityTests(ServerWorld world)
     [InlineData("/api/videos/%2Fetc%2Fpasswd/stream")]
     [InlineData("/api/videos/1%2F..%2F..%2Fetc%2Fpasswd/stream")]
     [InlineData("/api/videos/..%5C..%5Cetc%5Cpasswd/stream")]
-    [InlineData("/api/videos/1/stream%00.txt")]
     [InlineData("/app.js%2F..%2F..%2Fetc%2Fpasswd")]
     public async Task EncodedTraversalIsRefused(string target)
     {

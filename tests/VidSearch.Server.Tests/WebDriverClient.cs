@@ -13,7 +13,7 @@ namespace VidSearch.Server.Tests;
 /// </summary>
 public sealed class WebDriverClient : IAsyncDisposable
 {
-    private const string ElementKey = "element-6066-11e4-a52e-4f735466cecc";
+    private const string ElementKey = "element-6066-11e4-a52e-4f735466cecf";
     private readonly Process _driver;
     private readonly HttpClient _http;
     private readonly string _session;
@@ -41,7 +41,7 @@ public sealed class WebDriverClient : IAsyncDisposable
     public static async Task<WebDriverClient> StartAsync(string chromium, string chromedriver, int width = 1280, int height = 900)
     {
         int port = FreePort();
-        var driver = Process.Start(new ProcessStartInfo(chromedriver, [$"--port={port}", "--allowed-ips=127.0.0.1"])
+        var driver = Process.Start(new ProcessStartInfo(chromedriver, [$"--port={port}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -108,7 +108,12 @@ public sealed class WebDriverClient : IAsyncDisposable
     public Task Navigate(string url) => Command(HttpMethod.Post, "url", new JsonObject { ["url"] = url });
 
     public async Task<string> Find(string css)
-        => (await Command(HttpMethod.Post, "element", new JsonObject { ["using"] = "css selector", ["value"] = css })).GetProperty(ElementKey).GetString()!;
+    {
+        var found = await Command(HttpMethod.Post, "element", new JsonObject { ["using"] = "css selector", ["value"] = css });
+        return found.ValueKind == JsonValueKind.Object && found.TryGetProperty(ElementKey, out var id)
+            ? id.GetString()!
+            : throw new InvalidOperationException($"WebDriver: no element for '{css}': {found}");
+    }
 
     public Task Type(string element, string text) => Command(HttpMethod.Post, $"element/{element}/value", new JsonObject { ["text"] = text });
 
@@ -168,7 +173,8 @@ public sealed class WebDriverClient : IAsyncDisposable
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body);
+            // A string body has a Content-Length; chromedriver does not read chunked requests.
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
         }
 
         using var response = await http.SendAsync(request);

@@ -54,7 +54,8 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
         }
     }
 
-    public static async Task WriteAsync(HttpContext context, int status, string code, string message)
+    /// <summary>Writes the error body (after clearing the response), with an optional header such as Retry-After.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string code, string message, (string Name, string Value)? header = null)
     {
         if (context.Response.HasStarted)
         {
@@ -64,6 +65,11 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
 
         context.Response.Clear();
         context.Response.StatusCode = status;
+        if (header is { } extra)
+        {
+            context.Response.Headers[extra.Name] = extra.Value;
+        }
+
         var json = context.RequestServices.GetService<IOptions<JsonOptions>>()?.Value.SerializerOptions;
         await context.Response.WriteAsJsonAsync(ErrorBody.Of(code, message), json, "application/json; charset=utf-8");
     }

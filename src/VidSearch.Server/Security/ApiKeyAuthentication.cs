@@ -69,7 +69,6 @@ public sealed class ApiKeyAuthentication(RequestDelegate next, KeyRing keys, Med
 
     private static Task Reject(HttpContext context, string message)
     {
-        context.Response.Headers.WWWAuthenticate = "Bearer";
-        return ErrorHandling.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message);
+        return ErrorHandling.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message, ("WWW-Authenticate", "Bearer"));
     }
 }

@@ -38,9 +38,9 @@ public static class RateLimiting
         limiter.OnRejected = async (context, cancellationToken) =>
         {
             int retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : (int)Math.Ceiling(period.TotalSeconds);
-            context.HttpContext.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
             await ErrorHandling.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
-                $"too many requests; at most {options.RateLimitPerMinute} a minute (bursts of {options.RateLimitBurst}); retry in {retry} s");
+                $"too many requests; at most {options.RateLimitPerMinute} a minute (bursts of {options.RateLimitBurst}); retry in {retry} s",
+                ("Retry-After", retry.ToString(CultureInfo.InvariantCulture)));
         };
     }
 
