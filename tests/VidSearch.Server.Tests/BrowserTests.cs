@@ -8,7 +8,8 @@ namespace VidSearch.Server.Tests;
 
 /// <summary>
 /// The real server (Kestrel on a free loopback port) driven by headless Debian Chromium through chromedriver:
-/// search in the page, see thumbnails, click one, the video plays from the moment's start; a screenshot is saved.
+/// give the page an API key, search, see thumbnails, click one, the video plays from the moment's start; a screenshot
+/// is saved under the test's output folder (screenshots/search-and-play.png).
 /// </summary>
 public class BrowserTests(ServerWorld world)
 {
@@ -29,13 +30,19 @@ public class BrowserTests(ServerWorld world)
             Assert.Skip("browser test skipped locally: " + missing);
         }
 
-        using var collection = new CollectionService(world.CopyCollection(), new SecurityTests.NonOwningEmbedder(world.Embedder));
+        // With an API key on the collection: the page asks for it, API calls send it, thumbnails and the video use signed links.
+        string copy = world.CopyCollection();
+        string key = Security.ApiKeyStore.ForCollection(copy).Create("browser test").Key;
+        using var collection = new CollectionService(copy, new SecurityTests.NonOwningEmbedder(world.Embedder));
         await using var app = VidSearchServer.Build(new ServerOptions { Urls = "http://127.0.0.1:0" }, collection);
         await app.StartAsync();
         string address = VidSearchServer.Addresses(app).First();
 
         await using var browser = await WebDriverClient.StartAsync(chromium!, driver!);
         await browser.Navigate(address + "/");
+        await browser.WaitUntil("return !document.getElementById('key-panel').hidden;", TimeSpan.FromSeconds(60), PageState);
+        await browser.Type(await browser.Find("#api-key"), key);
+        await browser.Click(await browser.Find("#save-key"));
         await browser.WaitUntil("return document.getElementById('collection').textContent.includes('videos');", TimeSpan.FromSeconds(60), PageState);
         await browser.Type(await browser.Find("#query"), "a red circle moving");
         await browser.Click(await browser.Find("#search-button"));
