@@ -22,5 +22,7 @@ public static class CommandCatalog
         yield return EmbedCommand.Create();
         yield return TrainCommand.Create();
         yield return AblationCommand.Create();
+        yield return ServeCommand.Create();
+        yield return KeysCommand.Create();
     }
 }
