@@ -1,0 +1,82 @@
+using System.Text.Json;
+using VidSearch.Eval.Datasets;
+using VidSearch.Eval.Metrics;
+using VidSearch.TestSupport;
+
+namespace VidSearch.Cli.Tests;
+
+/// <summary>
+/// Issue 7's end-to-end check: a synthetic world made by `synth`, its test videos indexed with `index`, every test
+/// caption run through `search --rank-by video`, t2v metrics computed from the search scores with the evaluation's
+/// pessimistic tie policy; they must equal `eval --head mean` for the same model and sampling.
+/// </summary>
+[Collection(nameof(ConsoleCapture))]
+public class SearchEvalAgreementTests(TinyWorld world)
+{
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => EndToEndTests.Run(args);
+
+    [Fact]
+    public async Task SearchCommandGivesTheEvaluationCommandsTextToVideoFigures()
+    {
+        using var dir = new TempDirectory("vidsearch-agreement");
+        string root = dir.File("world");
+        var (code, _, error) = await Run("synth", "--out", root, "--task", "retrieval", "--clips", "12", "--seed", "5", "--size", "64",
+            "--min-seconds", "2", "--max-seconds", "3", "--captions", "2", "--val-fraction", "0", "--test-fraction", "0.5");
+        Assert.True(code == 0, error);
+        string data = Path.Combine(root, "retrieval");
+        const string strategy = "clip4clip:12";
+
+        (code, _, error) = await Run("eval", "--data", data, "--model", world.Model, "--task", "retrieval", "--strategy", strategy, "--out", dir.File("eval"));
+        Assert.True(code == 0, error);
+        RetrievalMetrics evaluated;
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("eval"), "report.json"))))
+        {
+            evaluated = doc.RootElement.GetProperty("retrieval").GetProperty("textToVideo").Deserialize<RetrievalMetrics>(new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        }
+
+        var dataset = DatasetFormats.Load(data);
+        var tests = dataset.Videos.Where(v => v.Split == "test").ToList();
+        Assert.True(tests.Count >= 4, $"{tests.Count} test videos");
+        string db = dir.File("agreement.db");
+        (code, _, error) = await Run(["index", .. tests.Select(v => v.Path), "--collection", db, "--model", world.Model, "--strategy", strategy, "--storage", "float32", "-j", "2"]);
+        Assert.True(code == 0, error);
+
+        var captions = tests.SelectMany(v => dataset.CaptionsByVideo[v.Id].Select(c => (Text: c.Text, Video: Path.GetFullPath(v.Path)))).ToList();
+        File.WriteAllLines(dir.File("queries.txt"), captions.Select(c => c.Text));
+        var segmentRanks = await SearchRanks(db, dir.File("queries.txt"), captions, tests.Count, "segment");
+        var videoRanks = await SearchRanks(db, dir.File("queries.txt"), captions, tests.Count, "video");
+        var searched = RetrievalMetrics.FromRanks(videoRanks, tests.Count);
+
+        Assert.Equal(evaluated.Queries, searched.Queries);
+        Assert.Equal(evaluated.R1, searched.R1, 9);
+        Assert.Equal(evaluated.R5, searched.R5, 9);
+        Assert.Equal(evaluated.MedianRank, searched.MedianRank, 9);
+        Assert.Equal(evaluated.MeanRank, searched.MeanRank, 9);
+        Assert.Equal(evaluated.RecallCurve, searched.RecallCurve);
+
+        // The default ranking (best moment) is another score: it must not be what the comparison measured.
+        Assert.NotEqual(videoRanks, segmentRanks);
+    }
+
+    /// <summary>0-based rank of each caption's video among the search results, ties counted against it.</summary>
+    private static async Task<int[]> SearchRanks(string db, string queries, List<(string Text, string Video)> captions, int videos, string rankBy)
+    {
+        var (code, output, error) = await Run("search", "--queries", queries, "--collection", db, "--rank-by", rankBy, "-k", videos.ToString(), "--json");
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(output);
+        var answers = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(captions.Count, answers.Count);
+        var ranks = new int[captions.Count];
+        for (int i = 0; i < captions.Count; i++)
+        {
+            Assert.Equal(captions[i].Text, answers[i].GetProperty("query").GetString());
+            var results = answers[i].GetProperty("results").GetProperty("videos").EnumerateArray()
+                .Select(v => (Path: v.GetProperty("path").GetString()!, Score: v.GetProperty("score").GetDouble())).ToList();
+            Assert.Equal(videos, results.Count);
+            double truth = results.Single(r => r.Path == captions[i].Video).Score;
+            ranks[i] = results.Count(r => r.Path != captions[i].Video && r.Score >= truth);
+        }
+
+        return ranks;
+    }
+}
