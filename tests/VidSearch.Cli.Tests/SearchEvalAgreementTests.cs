@@ -80,3 +80,31 @@ public class SearchEvalAgreementTests(TinyWorld world)
         return ranks;
     }
 }
+
+/// <summary>`vidsearch bench index`: encode-only and whole-pipeline throughput measured on the same frames.</summary>
+[Collection(nameof(ConsoleCapture))]
+public class BenchIndexTests(TinyWorld world)
+{
+    [Fact]
+    public async Task MeasuresThePipelineAgainstEncodingTheSameFramesAlone()
+    {
+        var (code, output, error) = await EndToEndTests.Run("bench", "index", Path.Combine(world.World, "retrieval"), "--model", world.Model, "--max-videos", "3", "--strategy", "uniform:3", "--json");
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.Equal(3, root.GetProperty("videos").GetInt32());
+        Assert.Equal(3, root.GetProperty("videosIndexed").GetInt32());
+        var phases = root.GetProperty("phases").EnumerateArray().ToList();
+        Assert.Equal(4, phases.Count);
+        Assert.All(phases, p => Assert.Equal(9, p.GetProperty("frames").GetInt64()));
+        Assert.All(phases, p => Assert.True(p.GetProperty("seconds").GetDouble() > 0));
+        double encode = root.GetProperty("encodeOnlyFramesPerSecond").GetDouble();
+        double pipeline = root.GetProperty("pipelineFramesPerSecond").GetDouble();
+        Assert.Equal((phases[1].GetProperty("framesPerSecond").GetDouble() + phases[3].GetProperty("framesPerSecond").GetDouble()) / 2, encode, 6);
+        Assert.Equal(pipeline / encode, root.GetProperty("ratio").GetDouble(), 6);
+
+        (code, _, error) = await EndToEndTests.Run("bench", "index", world.Temp("no-videos-here"), "--model", world.Model);
+        Assert.Equal(3, code);
+        Assert.Contains("no-videos-here", error);
+    }
+}

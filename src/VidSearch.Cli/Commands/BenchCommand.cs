@@ -11,6 +11,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchMediaCommand.Create());
         command.Subcommands.Add(BenchEncodersCommand.Create());
         command.Subcommands.Add(BenchSearchCommand.Create());
+        command.Subcommands.Add(BenchIndexCommand.Create());
         return command;
     }
 }
