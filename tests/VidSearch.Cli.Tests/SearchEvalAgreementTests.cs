@@ -108,3 +108,29 @@ public class BenchIndexTests(TinyWorld world)
         Assert.Contains("no-videos-here", error);
     }
 }
+
+/// <summary>`vidsearch index` on the shared folder of real clips: every format in it (mp4, mkv, avi, mpg, gif) is picked up.</summary>
+[Collection(nameof(ConsoleCapture))]
+public class RealClipsIndexTests(TinyWorld world)
+{
+    [Fact]
+    public async Task IndexesEveryVideoFormatOfTheRealClipsFolder()
+    {
+        string[] formats = [".mp4", ".mkv", ".avi", ".mpg", ".gif"];
+        var expected = Directory.GetFiles(SharedData.Real(), "*", SearchOption.AllDirectories)
+            .Where(f => formats.Contains(Path.GetExtension(f).ToLowerInvariant())).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains(expected, f => f.EndsWith(".gif", StringComparison.Ordinal));
+        string db = world.Temp("real-clips.db");
+        var (code, output, error) = await EndToEndTests.Run("index", SharedData.Real(), "--collection", db, "--model", world.Model, "--strategy", "uniform:1", "--json");
+        Assert.True(code is 0 or 1, error);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(expected.Count, doc.RootElement.GetProperty("found").GetInt32());
+        var failed = doc.RootElement.GetProperty("failures").EnumerateArray().Select(f => f.GetProperty("path").GetString()!).ToList();
+        Assert.DoesNotContain(failed, f => f.EndsWith(".gif", StringComparison.Ordinal));
+        Assert.Equal(expected.Count, doc.RootElement.GetProperty("added").GetInt32() + failed.Count);
+
+        using var store = VidSearch.Index.Storage.CollectionStore.Open(db);
+        var indexed = store.Videos().Where(v => v.Status == VidSearch.Index.Storage.VideoStatus.Done).Select(v => v.Path).ToHashSet();
+        Assert.All(expected.Where(f => f.EndsWith(".gif", StringComparison.Ordinal)), gif => Assert.Contains(gif, indexed));
+    }
+}
