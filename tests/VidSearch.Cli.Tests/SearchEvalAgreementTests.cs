@@ -134,3 +134,61 @@ public class RealClipsIndexTests(TinyWorld world)
         Assert.All(expected.Where(f => f.EndsWith(".gif", StringComparison.Ordinal)), gif => Assert.Contains(gif, indexed));
     }
 }
+
+/// <summary>`vidsearch eval --head DIR`: a video model written by `train video` (here an untrained X-CLIP head, saved as training saves it).</summary>
+[Collection(nameof(ConsoleCapture))]
+public class EvalTrainedHeadTests(TinyWorld world)
+{
+    [Fact]
+    public async Task EvaluatesATrainedHeadFolderWithItsSamplingAndPrompts()
+    {
+        using var dir = new TempDirectory("vidsearch-eval-head");
+        string headDir = dir.File("xclip");
+        var (clip, tokenizer) = VidSearch.Cli.Commands.TrainVideoCommand.OpenClip(world.Model);
+        using (clip)
+        {
+            TorchSharp.torch.manual_seed(3);
+            using var video = new VidSearch.Retrieval.Video.VideoModel(clip, tokenizer, new VidSearch.Retrieval.Video.VideoTrainingOptions { Head = "xclip", Prompts = 2 }, frames: 4);
+            video.Save(headDir, Path.GetFullPath(world.Model), "uniform:4");
+        }
+
+        string data = Path.Combine(world.World, "retrieval");
+        var (code, _, error) = await EndToEndTests.Run("eval", "--data", data, "--model", world.Model, "--head", headDir, "--task", "retrieval", "--out", dir.File("out"));
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("out"), "report.json")));
+        Assert.Equal("xclip", doc.RootElement.GetProperty("head").GetString());
+        Assert.Equal("uniform:4", doc.RootElement.GetProperty("sampling").GetString());
+        var reported = doc.RootElement.GetProperty("retrieval").GetProperty("textToVideo").Deserialize<RetrievalMetrics>(new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+        // The same figures computed here from the saved model: its head scores, its prompted text encoder.
+        var (clip2, tokenizer2) = VidSearch.Cli.Commands.TrainVideoCommand.OpenClip(world.Model);
+        using (clip2)
+        {
+            var (model, _) = VidSearch.Retrieval.Video.VideoModel.Load(headDir, clip2, tokenizer2);
+            using (model)
+            {
+                var dataset = DatasetFormats.Load(data);
+                var tests = dataset.Videos.Where(v => v.Split == "test").ToList();
+                var pipeline = new VidSearch.Models.Video.VideoEmbeddingPipeline(clip2, "uniform:4");
+                var frames = tests.Select(v => pipeline.Embed(v.Path).Frames).ToList();
+                var captions = tests.SelectMany((v, i) => dataset.CaptionsByVideo[v.Id].Select(c => (c.Text, Video: i))).ToList();
+                var texts = model.EncodeTextsNoGrad(captions.Select(c => c.Text).ToList()).contiguous();
+                var textMatrix = new VidSearch.Core.EmbeddingMatrix(texts.data<float>().ToArray(), captions.Count, (int)texts.shape[1]);
+                var similarity = new VidSearch.Retrieval.Video.HeadScorer(model, "xclip").Score(frames, textMatrix);
+                var expected = RetrievalEvaluator.Evaluate(similarity, captions.Select(c => c.Video).ToList()).TextToVideo;
+                Assert.Equal(expected.RecallCurve, reported.RecallCurve);
+                Assert.Equal(expected.MeanRank, reported.MeanRank, 9);
+            }
+        }
+
+        (code, _, error) = await EndToEndTests.Run("eval", "--data", data, "--model", world.Model, "--head", headDir, "--strategy", "uniform:8", "--task", "retrieval", "--out", dir.File("out2"));
+        Assert.Equal(2, code);
+        Assert.Contains("trained with sampling uniform:4", error);
+        (code, _, error) = await EndToEndTests.Run("eval", "--data", data, "--model", world.Model, "--head", dir.File("no-such-head"), "--out", dir.File("out3"));
+        Assert.Equal(3, code);
+        Assert.Contains("no such head folder", error);
+        (code, _, error) = await EndToEndTests.Run("eval", "--data", data, "--model", world.Model, "--head", "xclip", "--out", dir.File("out4"));
+        Assert.Equal(2, code);
+        Assert.Contains("train video", error);
+    }
+}
