@@ -78,12 +78,15 @@ public class EvaluationRunnerTests
         Assert.Equal((4, 6), (retrieval.VideoToText.Queries, retrieval.VideoToText.Candidates));
         Assert.Equal(["DSL", "QB-Norm"], report.Reranked.Select(r => r.Method));
         Assert.Contains("4 training captions", report.Reranked[1].Note);
+        Assert.Contains("v2t querybank of 4 training videos", report.Reranked[1].Note);
+        Assert.Equal((4, 6), (report.Reranked[1].VideoToText!.Queries, report.Reranked[1].VideoToText!.Candidates));
         Assert.Equal(100, report.Reversal!.Accuracy);
         Assert.Equal(4, report.Reversal.Queries);
 
         var zeroShot = report.Actions.Single(a => a.Protocol == "zero-shot closed-set");
         Assert.Equal((3, 4, 100.0), (zeroShot.Videos, zeroShot.Classes, zeroShot.Top1));
         Assert.Contains(report.Actions, a => a.Protocol == "few-shot K=1");
+        Assert.Contains(report.Actions, a => a.Protocol == "linear-probe K=1" && a.Videos == 3);
         Assert.Contains(report.Notes, n => n.Contains("2-shot skipped", StringComparison.Ordinal));
         Assert.Contains(report.Actions, a => a.Protocol == "open-set seen" && a.Classes == 2);
         Assert.Contains(report.Actions, a => a.Protocol.StartsWith("open-set unseen", StringComparison.Ordinal) && a.Classes == 2);
@@ -106,7 +109,7 @@ public class EvaluationRunnerTests
         var encoder = new BagOfWordsEncoder(Dim);
         var first = new EvaluationRunner(encoder, "bow@1", 100, embedder, options).Run(dataset, null, TestContext.Current.CancellationToken);
         int embedded = embedder.Calls, encoded = encoder.TextsEncoded;
-        Assert.Equal(5, embedded);
+        Assert.Equal(9, embedded); // 5 test videos, 4 training videos for the v2t QB-Norm querybank
 
         var second = new EvaluationRunner(encoder, "bow@1", 100, embedder, options).Run(dataset, null, TestContext.Current.CancellationToken);
         Assert.Equal(embedded + 1, embedder.Calls);   // only the broken video is tried again
@@ -115,7 +118,7 @@ public class EvaluationRunnerTests
         Assert.Equal(first.Choice, second.Choice);
 
         var otherModel = new EvaluationRunner(encoder, "bow@2", 100, embedder, options).Run(dataset, null, TestContext.Current.CancellationToken);
-        Assert.Equal(embedded + 1 + 5, embedder.Calls);
+        Assert.Equal(embedded + 1 + 9, embedder.Calls);
         Assert.Empty(otherModel.Actions);
     }
 

@@ -36,6 +36,28 @@ public class RecognitionAndChoiceTests
     }
 
     [Fact]
+    public void LinearProbeSeparatesSupportSetsThatThePrototypesConfuse()
+    {
+        // Unit vectors at angles (degrees). Class 0's support is tight (0, 10), class 1's is spread (40, 170): the
+        // class-1 prototype points at 105 degrees, so a class-1 video at 45 degrees is nearer the class-0 prototype (5).
+        // A linear classifier separates the support between 10 and 40 degrees and gets it right.
+        static float[] At(double degrees) => [(float)Math.Cos(degrees * Math.PI / 180), (float)Math.Sin(degrees * Math.PI / 180), 0];
+        LabelledVideo[] train = [new(Of(At(0)), 0), new(Of(At(10)), 0), new(Of(At(40)), 1), new(Of(At(170)), 1)];
+        LabelledVideo[] test = [new(Of(At(5)), 0), new(Of(At(45)), 1)];
+        var prototypes = ActionRecognition.FewShot(new MeanPoolingScorer(), train, test, classes: 2, shots: 2, seed: 1);
+        var probe = ActionRecognition.LinearProbeFewShot(new MeanPoolingScorer(), train, test, classes: 2, shots: 2, seed: 1, new LinearProbeOptions { Steps = 2000 });
+        Assert.Equal(50, prototypes.Top1);
+        Assert.Equal(100, probe.Top1);
+        Assert.Equal("linear-probe K=2", probe.Protocol);
+
+        var again = ActionRecognition.LinearProbeFewShot(new MeanPoolingScorer(), train, test, 2, 2, 1, new LinearProbeOptions { Steps = 2000 });
+        Assert.Equal(probe, again);
+        Assert.Throws<VidSearchException>(() => ActionRecognition.LinearProbeFewShot(new MeanPoolingScorer(), train, test, 2, 3, 1));
+        Assert.Throws<VidSearchException>(() => new LinearProbeOptions { Steps = 0 }.Validate());
+        Assert.Throws<VidSearchException>(() => LinearProbe.Train(new EmbeddingMatrix(2, 3), [0, 2], 2));
+    }
+
+    [Fact]
     public void FewShotClassifiesByThePrototypeOfTheSupportVideos()
     {
         // Class 0 support: e0 and e2; class 1: e1 and e3. A test video e2 can only be recognised through the mean.

@@ -24,6 +24,9 @@ public sealed record SearchBenchmarkOptions
     /// <summary>IVF: int8 candidates re-scored exactly; null: the index default (max(100, 10k)).</summary>
     public int? RerankCandidates { get; init; }
 
+    /// <summary>Recall@k the auto-tuned nprobe aims at.</summary>
+    public double TargetRecall { get; init; } = 0.95;
+
     public void Validate()
     {
         if (Sizes.Count == 0 || Sizes.Any(s => s is < 1000 or > 20_000_000))
@@ -46,6 +49,11 @@ public sealed record SearchBenchmarkOptions
             throw VidSearchException.Argument("--rerank", $"must be positive, got {RerankCandidates}");
         }
 
+        if (!(TargetRecall is > 0 and <= 1))
+        {
+            throw VidSearchException.Argument("--target-recall", $"must be in (0, 1], got {TargetRecall}");
+        }
+
         if (K < 1 || Threads is < 1 or > 256 || Nprobes.Any(n => n < 1) || !(Spread >= 0) || Clusters is < 1)
         {
             throw VidSearchException.Argument("bench", "k, threads, nprobe and clusters must be positive, spread non-negative");
@@ -57,7 +65,14 @@ public sealed record LatencyStats(string Method, string Storage, string Setting,
 
 public sealed record StorageMemory(string Storage, int PayloadBytesPerVector, double MeasuredBytesPerVector);
 
-public sealed record SizeReport(int Vectors, int Clusters, double GenerateSeconds, double IvfBuildSeconds, int IvfLists, double IvfBytesPerVector, IReadOnlyList<LatencyStats> Latencies, IReadOnlyList<StorageMemory> Memory);
+public sealed record SizeReport(int Vectors, int Clusters, double GenerateSeconds, double IvfBuildSeconds, int IvfLists, double IvfBytesPerVector, IReadOnlyList<LatencyStats> Latencies, IReadOnlyList<StorageMemory> Memory)
+{
+    /// <summary>Seconds spent choosing the default nprobe (<see cref="IvfIndex.Tune"/>), not in <see cref="IvfBuildSeconds"/>.</summary>
+    public double TuneSeconds { get; init; }
+
+    /// <summary>The tuned nprobe and the recall it measured on stored vectors as queries.</summary>
+    public NprobeTuning? Tuning { get; init; }
+}
 
 public sealed record SearchBenchmarkReport(string Data, int Dim, int Queries, int K, int Threads, string Machine, IReadOnlyList<SizeReport> Sizes);
 
@@ -134,12 +149,18 @@ public static class SearchBenchmark
         }
 
         clock.Restart();
-        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Threads = options.Threads, Seed = options.Seed }, progress, cancellationToken);
+        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
         double buildSeconds = clock.Elapsed.TotalSeconds;
-        foreach (int nprobe in options.Nprobes.Where(n => n <= ivf.ListCount))
+        clock.Restart();
+        progress?.Report(new WorkProgress($"ivf tune nprobe {size}", 0, null, "steps"));
+        var tuning = ivf.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
+        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        foreach (int nprobe in options.Nprobes.Where(n => n <= ivf.ListCount).Append(-1))
         {
+            bool auto = nprobe < 0;
+            int probes = auto ? tuning.Nprobe : nprobe;
             double recall = 0;
-            var ivfOptions = vectorOptions with { Nprobe = nprobe, RerankCandidates = options.RerankCandidates };
+            var ivfOptions = vectorOptions with { Nprobe = probes, RerankCandidates = options.RerankCandidates };
             var times = Time(queries, options.Warmup, (q, i) =>
             {
                 var hits = ivf.Search(q, options.K, ivfOptions);
@@ -147,11 +168,15 @@ public static class SearchBenchmark
                 {
                     recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
                 }
-            }, progress, $"ivf nprobe {nprobe} {size}");
-            latencies.Add(Stats("ivf-sq8+rerank", "float32", $"nprobe={nprobe}/{ivf.ListCount}" + (options.RerankCandidates is int r ? $" rr={r}" : ""), times, recall / options.Queries, baseline));
+            }, progress, $"ivf nprobe {probes} {size}");
+            latencies.Add(Stats(auto ? "ivf auto-tuned" : "ivf-sq8+rerank", "float32", $"nprobe={probes}/{ivf.ListCount}" + (options.RerankCandidates is int r ? $" rr={r}" : ""), times, recall / options.Queries, baseline));
         }
 
-        return new SizeReport(size, clusters, generateSeconds, buildSeconds, ivf.ListCount, ivf.IndexBytes / (double)size, latencies, memory);
+        return new SizeReport(size, clusters, generateSeconds, buildSeconds, ivf.ListCount, ivf.IndexBytes / (double)size, latencies, memory)
+        {
+            TuneSeconds = tuneSeconds,
+            Tuning = tuning,
+        };
     }
 
     private static VectorStore FillReporting(ClusteredGaussianVectors generator, VectorStorageType type, int count, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)

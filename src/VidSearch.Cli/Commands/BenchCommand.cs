@@ -12,6 +12,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchEncodersCommand.Create());
         command.Subcommands.Add(BenchSearchCommand.Create());
         command.Subcommands.Add(BenchServeCommand.Create());
+        command.Subcommands.Add(BenchIndexCommand.Create());
         return command;
     }
 }

@@ -20,10 +20,11 @@ public static class BenchSearchCommand
         var nprobes = new Option<string>("--nprobe") { Description = "IVF nprobe values, comma-separated.", DefaultValueFactory = _ => "8,16,32,64" };
         var storage = new Option<string>("--storage") { Description = "Storage types for exact search, comma-separated.", DefaultValueFactory = _ => "float32,float16,int8" };
         var rerank = new Option<int?>("--rerank") { Description = "IVF: int8 candidates re-scored exactly (default max(100, 10k))." };
+        var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe aims at (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
         var json = CommonOptions.Json();
         var command = new Command("search", "Search latency (exact and IVF), IVF recall@10 and memory per vector on synthetic 512-d embeddings.")
         {
-            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, json,
+            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -37,6 +38,7 @@ public static class BenchSearchCommand
                 Clusters = parse.GetValue(clusters),
                 Nprobes = ParseInts(parse.GetValue(nprobes)!, "--nprobe"),
                 RerankCandidates = parse.GetValue(rerank),
+                TargetRecall = parse.GetValue(target),
                 ExactStorage = parse.GetValue(storage)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(VectorStorageTypes.Parse).Distinct().ToList(),
             };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => SearchBenchmark.Run(options, progress, cancellationToken), cancellationToken));
@@ -51,6 +53,11 @@ public static class BenchSearchCommand
             {
                 Console.WriteLine();
                 Console.WriteLine($"{size.Vectors} vectors, {size.Clusters} clusters (generated in {size.GenerateSeconds:0.0} s); IVF: {size.IvfLists} lists built in {size.IvfBuildSeconds:0.0} s, {size.IvfBytesPerVector:0} extra bytes/vector");
+                if (size.Tuning is { } tuning)
+                {
+                    Console.WriteLine($"  auto-tuned nprobe {tuning.Nprobe}: recall@{report.K} {tuning.Recall:0.000} on {tuning.SampleQueries} stored vectors as queries (target {tuning.TargetRecall}), {size.TuneSeconds:0.0} s");
+                }
+
                 Console.WriteLine($"  {"method",-16} {"storage",-8} {"setting",-16} {"p50 ms",8} {"p99 ms",8} {"recall@10",9} {"speedup",8}");
                 foreach (var l in size.Latencies)
                 {

@@ -5,6 +5,7 @@ using VidSearch.Eval.Datasets;
 using VidSearch.Eval.Reports;
 using VidSearch.Eval.Running;
 using VidSearch.Eval.Tasks;
+using VidSearch.Models.Video;
 
 namespace VidSearch.Cli.Commands;
 
@@ -18,13 +19,13 @@ public static class EvalCommand
     {
         var data = new Option<string?>("--data", "-d") { Description = "Dataset folder (synthetic manifest, MSR-VTT, MSVD, ActivityNet, DiDeMo, LSMDC, action folders)." };
         var model = new Option<string?>("--model", "-m") { Description = "Model name (in the store) or model folder." };
-        var head = new Option<string>("--head") { Description = "Video head: mean (CLIP4Clip meanP).", DefaultValueFactory = _ => "mean" };
+        var head = new Option<string>("--head") { Description = "Video head: mean (CLIP4Clip meanP), or a folder written by `vidsearch train video --out` (its head, prompts and sampling).", DefaultValueFactory = _ => "mean" };
         var task = new Option<string>("--task", "-t") { Description = "retrieval, actions, localization, choice, a comma-separated list, or all.", DefaultValueFactory = _ => "all" };
         var output = new Option<string>("--out", "-o") { Description = "Folder for report.md, report.json and recall.svg.", DefaultValueFactory = _ => "eval-report" };
         var format = new Option<string?>("--format", "--dataset-format") { Description = "Dataset format (default: detected): " + string.Join(", ", DatasetFormats.Names) + "." };
         var split = new Option<string>("--split") { Description = "Split evaluated.", DefaultValueFactory = _ => "test" };
         var seed = new Option<int>("--seed") { Description = "Seed of the sampled parts (few-shot support, querybank, open-set classes).", DefaultValueFactory = _ => 0 };
-        var strategy = new Option<string>("--strategy") { Description = "Frame sampling: " + VidSearch.Media.Sampling.SamplingStrategies.Help + ".", DefaultValueFactory = _ => ModelWiring.DefaultClipStrategy };
+        var strategy = new Option<string?>("--strategy") { Description = "Frame sampling: " + VidSearch.Media.Sampling.SamplingStrategies.Help + $" (default {ModelWiring.DefaultClipStrategy}, or the trained head's sampling)." };
         var cache = new Option<string?>("--cache") { Description = "Folder caching frame and text embeddings between runs." };
         var backend = ModelWiring.BackendOption();
         var threads = ModelWiring.ThreadsOption();
@@ -39,20 +40,41 @@ public static class EvalCommand
         {
             string dataDir = parse.GetValue(data) ?? throw VidSearchException.Argument("--data", "give the dataset folder (or use `vidsearch eval compare`)");
             string modelName = parse.GetValue(model) ?? throw VidSearchException.Argument("--model", "give a model name or folder");
+            string headName = parse.GetValue(head)!;
+            using var trained = TrainedHead.IsFolder(headName) ? TrainedHead.Open(headName, modelName) : null;
+            string sampling = parse.GetValue(strategy) ?? trained?.Config.Sampling ?? ModelWiring.DefaultClipStrategy;
+            if (trained is not null && !string.Equals(sampling, trained.Config.Sampling, StringComparison.Ordinal))
+            {
+                throw VidSearchException.Argument("--strategy", $"the head in {headName} was trained with sampling {trained.Config.Sampling}; evaluate it with that (leave --strategy out)");
+            }
+
             var options = new EvaluationOptions
             {
                 Tasks = ParseTasks(parse.GetValue(task)!),
                 Split = parse.GetValue(split)!,
-                Head = ParseHead(parse.GetValue(head)!),
+                Head = trained is null ? ParseHead(headName) : trained.Scorer,
+                Pooler = trained is null ? new MeanPoolingScorer() : trained.Scorer,
                 Seed = parse.GetValue(seed),
                 CacheDirectory = parse.GetValue(cache),
             };
             options.Validate();
-            _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(parse.GetValue(strategy)!);
+            _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(sampling);
             var dataset = DatasetFormats.Load(dataDir, parse.GetValue(format));
-            using var opened = ModelWiring.LoadModel(modelName, parse.GetValue(backend), parse.GetValue(threads));
-            var embedder = ModelWiring.CreateEvalEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize));
-            var runner = new EvaluationRunner(opened.Model, embedder, options);
+            using var opened = trained is null ? ModelWiring.LoadModel(modelName, parse.GetValue(backend), parse.GetValue(threads)) : null;
+            EvaluationRunner runner;
+            if (trained is null)
+            {
+                var embedder = ModelWiring.CreateEvalEmbedder(opened!, sampling, parse.GetValue(batchSize));
+                runner = new EvaluationRunner(opened!.Model, embedder, options);
+            }
+            else
+            {
+                var clip = trained.Model.Clip;
+                var pipeline = new VideoEmbeddingPipeline(clip, sampling, new VideoEmbeddingOptions { BatchSize = parse.GetValue(batchSize) });
+                var embedder = new DelegateVideoEmbedder(pipeline.Strategy.Name, video => pipeline.Embed(video.Path).Frames);
+                runner = new EvaluationRunner(trained.TextEncoder, clip.ModelId, clip.LogitScale, embedder, options);
+            }
+
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => runner.Run(dataset, progress, cancellationToken), cancellationToken));
             var files = ReportWriter.WriteAll(report, parse.GetValue(output)!);
             if (parse.GetValue(json))
@@ -106,7 +128,7 @@ public static class EvalCommand
     private static IVideoTextScorer ParseHead(string name) => name.Trim().ToLowerInvariant() switch
     {
         "mean" or "meanp" => new MeanPoolingScorer(),
-        _ => throw VidSearchException.Argument("--head", $"'{name}' is not a head this command can run without trained weights; expected mean"),
+        _ => throw VidSearchException.Argument("--head", $"'{name}' is neither a built-in head (mean) nor a folder written by `vidsearch train video --out`"),
     };
 
     private static Command Compare()

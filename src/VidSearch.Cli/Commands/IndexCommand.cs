@@ -10,6 +10,9 @@ namespace VidSearch.Cli.Commands;
 /// <summary>`vidsearch index DIR|FILE... --collection NAME --model M`: embeds and stores new or changed videos.</summary>
 public static class IndexCommand
 {
+    /// <summary>Videos embedded at once by default.</summary>
+    public const int DefaultJobs = 2;
+
     public static Command Create()
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Video files or folders (scanned recursively).", Arity = ArgumentArity.OneOrMore };
@@ -17,7 +20,7 @@ public static class IndexCommand
         var model = new Option<string>("--model", "-m") { Description = "Model name or checkpoint path.", Required = true };
         var strategy = new Option<string>("--strategy") { Description = "Frame sampling: " + VidSearch.Media.Sampling.SamplingStrategies.Help + ". Windows and shots become the searchable moments; otherwise each sampled frame does.", DefaultValueFactory = _ => ModelWiring.DefaultIndexStrategy };
         var storage = new Option<string>("--storage") { Description = "Vector storage: float32, float16 or int8.", DefaultValueFactory = _ => "float16" };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once.", DefaultValueFactory = _ => 2 };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once.", DefaultValueFactory = _ => DefaultJobs };
         var retry = new Option<bool>("--retry-failed") { Description = "Try again videos that failed before." };
         var backend = ModelWiring.BackendOption();
         var threads = ModelWiring.ThreadsOption();

@@ -25,10 +25,12 @@ public static class SearchCommand
         var nprobe = new Option<int?>("--nprobe") { Description = "Approximate index: lists probed (higher: better recall, slower)." };
         var moments = new Option<int>("--moments") { Description = "Moments reported per video.", DefaultValueFactory = _ => 3 };
         var threshold = new Option<double>("--moment-threshold") { Description = "Relative score (0..1) a segment needs to join a moment.", DefaultValueFactory = _ => 0.75 };
+        var rankBy = new Option<string>("--rank-by") { Description = "segment: by the best-matching moment; video: by the mean-pooled video vector (the score of `eval --head mean`).", DefaultValueFactory = _ => "segment" };
+        var queries = new Option<string?>("--queries") { Description = "A text file of queries, one per line (blank lines skipped): each is searched as if typed, results printed per query." };
         var json = CommonOptions.Json();
         var command = new Command("search", "Search a collection in plain language, or by an example image or video.")
         {
-            query, collection, image, video, model, strategy, backend, k, textWeight, index, nprobe, moments, threshold, json,
+            query, collection, image, video, model, strategy, backend, k, textWeight, index, nprobe, moments, threshold, rankBy, queries, json,
         };
         command.SetHandler(parse =>
         {
@@ -38,17 +40,18 @@ public static class SearchCommand
                 Moments = new MomentOptions { MaxMoments = parse.GetValue(moments), RelativeThreshold = parse.GetValue(threshold) },
                 Fusion = new TextFusionOptions { TextWeight = parse.GetValue(textWeight) },
                 Vector = new VectorSearchOptions { Nprobe = parse.GetValue(nprobe) },
+                Ranking = SearchOptions.ParseRanking(parse.GetValue(rankBy)!),
             };
             options.Validate();
             var choice = VectorIndexFactory.ParseChoice(parse.GetValue(index)!);
-            string? queryText = parse.GetValue(query), imagePath = parse.GetValue(image), videoPath = parse.GetValue(video);
-            int given = (queryText is not null ? 1 : 0) + (imagePath is not null ? 1 : 0) + (videoPath is not null ? 1 : 0);
+            string? queryText = parse.GetValue(query), imagePath = parse.GetValue(image), videoPath = parse.GetValue(video), queryFile = parse.GetValue(queries);
+            int given = (queryText is not null ? 1 : 0) + (imagePath is not null ? 1 : 0) + (videoPath is not null ? 1 : 0) + (queryFile is not null ? 1 : 0);
             if (given != 1)
             {
-                throw VidSearchException.Argument("query", given == 0 ? "give a text query, --image FILE or --video FILE" : "give only one of a text query, --image and --video");
+                throw VidSearchException.Argument("query", given == 0 ? "give a text query, --queries FILE, --image FILE or --video FILE" : "give only one of a text query, --queries, --image and --video");
             }
 
-            foreach (string? file in new[] { imagePath, videoPath })
+            foreach (string? file in new[] { imagePath, videoPath, queryFile })
             {
                 if (file is not null && !File.Exists(file))
                 {
@@ -63,6 +66,26 @@ public static class SearchCommand
 
             using var store = CollectionStore.Open(CollectionLocator.Resolve(parse.GetValue(collection)!));
             using var opened = ModelWiring.LoadCollectionModel(store, parse.GetValue(model), parse.GetValue(backend));
+            if (queryFile is not null)
+            {
+                var lines = File.ReadAllLines(queryFile).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
+                if (lines.Count == 0)
+                {
+                    throw new VidSearchException(ErrorKind.InvalidInput, queryFile, "holds no query (one per line)");
+                }
+
+                var searcher = new Searcher(store, new SearcherOptions { Index = choice });
+                var all = new List<(string Query, SearchResults Results)>(lines.Count);
+                foreach (string line in lines)
+                {
+                    string valid = QueryValidator.Validate(line, ModelWiring.TokenCounter(opened), opened.Tokenizer.ContextLength);
+                    all.Add((line, searcher.Search(opened.Model.EncodeTexts([valid]).Row(0), options, valid)));
+                }
+
+                PrintMany(all, parse.GetValue(json));
+                return ExitCodes.Success;
+            }
+
             float[] embedding;
             string? text = null;
             long? exclude = null;
@@ -88,17 +111,34 @@ public static class SearchCommand
         return command;
     }
 
+    private static object ToJson(SearchResults results) => new
+    {
+        index = results.IndexKind,
+        results.SegmentsSearched,
+        elapsedMs = results.Elapsed.TotalMilliseconds,
+        videos = results.Videos.Select(v => new { v.Path, v.Score, v.VisualScore, v.TextScore, moments = v.Moments.Select(m => new { m.Start, m.End, m.Score }) }),
+    };
+
+    private static void PrintMany(List<(string Query, SearchResults Results)> all, bool json)
+    {
+        if (json)
+        {
+            JsonOutput.Write(all.Select(a => new { query = a.Query, results = ToJson(a.Results) }));
+            return;
+        }
+
+        foreach (var (text, results) in all)
+        {
+            Console.WriteLine($"query: {text}");
+            Print(results, false);
+        }
+    }
+
     private static void Print(SearchResults results, bool json)
     {
         if (json)
         {
-            JsonOutput.Write(new
-            {
-                index = results.IndexKind,
-                results.SegmentsSearched,
-                elapsedMs = results.Elapsed.TotalMilliseconds,
-                videos = results.Videos.Select(v => new { v.Path, v.Score, v.VisualScore, v.TextScore, moments = v.Moments.Select(m => new { m.Start, m.End, m.Score }) }),
-            });
+            JsonOutput.Write(ToJson(results));
             return;
         }
 

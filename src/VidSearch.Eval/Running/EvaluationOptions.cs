@@ -37,6 +37,11 @@ public sealed record EvaluationOptions
 
     public IReadOnlyList<int> FewShotK { get; init; } = [2, 4, 8];
 
+    /// <summary>Beside the prototype few-shot protocol, a linear probe (logistic regression) on the same support videos.</summary>
+    public bool LinearProbe { get; init; } = true;
+
+    public LinearProbeOptions LinearProbeSettings { get; init; } = new();
+
     /// <summary>Share of classes held out as unseen in the open-set protocol (SYNTHETIC.md: 4 of 10).</summary>
     public double OpenSetUnseenFraction { get; init; } = 0.4;
 
@@ -53,6 +58,9 @@ public sealed record EvaluationOptions
     /// <summary>At most this many training captions in the QB-Norm querybank (sampled with the seed).</summary>
     public int QueryBankSize { get; init; } = 5000;
 
+    /// <summary>At most this many training videos in the v2t QB-Norm querybank (sampled with the seed).</summary>
+    public int VideoQueryBankSize { get; init; } = 1000;
+
     /// <summary>Where embeddings are cached (null: no cache).</summary>
     public string? CacheDirectory { get; init; }
 
@@ -66,11 +74,12 @@ public sealed record EvaluationOptions
             throw VidSearchException.Argument("--split", "empty split name");
         }
 
-        if (FewShotK.Any(k => k <= 0) || !(OpenSetUnseenFraction > 0 && OpenSetUnseenFraction < 1) || TextBatchSize <= 0 || QueryBankSize <= 0)
+        if (FewShotK.Any(k => k <= 0) || !(OpenSetUnseenFraction > 0 && OpenSetUnseenFraction < 1) || TextBatchSize <= 0 || QueryBankSize <= 0 || VideoQueryBankSize <= 0)
         {
             throw VidSearchException.Argument("evaluation options", "few-shot K and batch sizes must be positive, the unseen fraction in (0, 1)");
         }
 
         Localization.Validate();
+        LinearProbeSettings.Validate();
     }
 }

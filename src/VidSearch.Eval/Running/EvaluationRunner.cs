@@ -131,7 +131,8 @@ public sealed class EvaluationRunner
         }
 
         var frames = test.Select(t => t.Frames).ToList();
-        var similarity = options.Head.Score(frames, context.EncodeTexts(captionTexts, "encode captions"));
+        var captionEmbeddings = context.EncodeTexts(captionTexts, "encode captions");
+        var similarity = options.Head.Score(frames, captionEmbeddings);
         var result = RetrievalEvaluator.Evaluate(similarity, captionVideo, options.VideoToText);
         var section = new RetrievalSection(result.TextToVideo, result.VideoToText, result.VideoToTextVariant, result.TiePolicy);
 
@@ -143,27 +144,9 @@ public sealed class EvaluationRunner
             reranked.Add(new RerankedSection("DSL", $"dual softmax over all test queries, T = {options.DslTemperature}", t2v, v2t));
         }
 
-        if (options.QbNorm)
+        if (options.QbNorm && QbNorm(dataset, frames, similarity, captionEmbeddings, captionVideo, context, notes) is { } qbNorm)
         {
-            var bank = dataset.Videos.Where(v => v.Split == "train").SelectMany(v => dataset.CaptionsByVideo[v.Id]).Select(c => c.Text).ToList();
-            if (bank.Count == 0)
-            {
-                notes.Add("QB-Norm: skipped, the dataset has no training captions for the querybank");
-            }
-            else
-            {
-                if (bank.Count > options.QueryBankSize)
-                {
-                    var array = bank.ToArray();
-                    new Random(options.Seed).Shuffle(array);
-                    bank = array.Take(options.QueryBankSize).ToList();
-                }
-
-                var bankSimilarity = options.Head.Score(frames, context.EncodeTexts(bank, "encode querybank"));
-                var normalized = QueryBankNormalization.Apply(similarity, bankSimilarity, options.QbNormBeta);
-                var t2v = RetrievalMetrics.FromRanks(RankCalculator.Ranks(normalized, captionVideo), test.Count);
-                reranked.Add(new RerankedSection("QB-Norm", $"dynamic inverted softmax, beta {options.QbNormBeta}, querybank of {bank.Count} training captions; t2v only", t2v, null));
-            }
+            reranked.Add(qbNorm);
         }
 
         ReversalResult? reversal = null;
@@ -181,6 +164,62 @@ public sealed class EvaluationRunner
         }
 
         return (section, reversal, captionTexts.Count);
+    }
+
+    /// <summary>
+    /// QB-Norm in both directions. t2v: the querybank is training captions scored against the test videos. v2t: the
+    /// querybank is training videos (pooled by the head) scored against the test captions; the normalisation runs on
+    /// the transposed (video x caption) matrix. Without training captions QB-Norm is skipped (with a note); without
+    /// decodable training videos only v2t is.
+    /// </summary>
+    private RerankedSection? QbNorm(VideoDataset dataset, List<FrameEmbeddings> frames, float[,] similarity, EmbeddingMatrix captionEmbeddings,
+        List<int> captionVideo, RunContext context, List<string> notes)
+    {
+        var bank = dataset.Videos.Where(v => v.Split == "train").SelectMany(v => dataset.CaptionsByVideo[v.Id]).Select(c => c.Text).ToList();
+        if (bank.Count == 0)
+        {
+            notes.Add("QB-Norm: skipped, the dataset has no training captions for the querybank");
+            return null;
+        }
+
+        if (bank.Count > options.QueryBankSize)
+        {
+            var array = bank.ToArray();
+            new Random(options.Seed).Shuffle(array);
+            bank = array.Take(options.QueryBankSize).ToList();
+        }
+
+        var bankSimilarity = options.Head.Score(frames, context.EncodeTexts(bank, "encode querybank"));
+        var t2v = RetrievalMetrics.FromRanks(RankCalculator.Ranks(QueryBankNormalization.Apply(similarity, bankSimilarity, options.QbNormBeta), captionVideo), frames.Count);
+        RetrievalMetrics? v2t = null;
+        var parts = new List<string> { $"t2v querybank of {bank.Count} training captions" };
+
+        var bankVideos = dataset.Videos.Where(v => v.Split == "train" && v.Exists).ToArray();
+        if (bankVideos.Length > options.VideoQueryBankSize)
+        {
+            new Random(options.Seed).Shuffle(bankVideos);
+            bankVideos = bankVideos.Take(options.VideoQueryBankSize).ToArray();
+        }
+
+        var (embedded, failed) = bankVideos.Length == 0 ? ([], []) : context.EmbedVideos(bankVideos, "embed querybank videos");
+        if (embedded.Count == 0)
+        {
+            notes.Add("QB-Norm v2t: skipped, the dataset has no (decodable) training videos for the querybank");
+        }
+        else
+        {
+            if (failed.Count > 0)
+            {
+                notes.Add($"QB-Norm v2t: {failed.Count} querybank videos failed to decode and were left out");
+            }
+
+            var videoBank = ActionRecognition.Transpose(options.Head.Score(embedded.Select(e => e.Frames).ToList(), captionEmbeddings));
+            var normalized = QueryBankNormalization.Apply(ActionRecognition.Transpose(similarity), videoBank, options.QbNormBeta);
+            v2t = RetrievalEvaluator.VideoToText(ActionRecognition.Transpose(normalized), captionVideo, options.VideoToText);
+            parts.Add($"v2t querybank of {embedded.Count} training videos");
+        }
+
+        return new RerankedSection("QB-Norm", $"dynamic inverted softmax, beta {options.QbNormBeta}; " + string.Join("; ", parts), t2v, v2t);
     }
 
     private List<ClassificationResult> Actions(VideoDataset dataset, List<(VideoEntry Video, FrameEmbeddings Frames)> test, RunContext context, List<string> notes)
@@ -230,6 +269,10 @@ public sealed class EvaluationRunner
             }
 
             results.Add(ActionRecognition.FewShot(options.Pooler, train, labelled, classes.Count, k, options.Seed));
+            if (options.LinearProbe && classes.Count >= 2)
+            {
+                results.Add(ActionRecognition.LinearProbeFewShot(options.Pooler, train, labelled, classes.Count, k, options.Seed, options.LinearProbeSettings));
+            }
         }
 
         if (classes.Count >= 2)

@@ -52,6 +52,34 @@ public static class ActionRecognition
             throw VidSearchException.Argument("shots", $"must be positive, got {shots}");
         }
 
+        var support = DrawSupport(train, classes, shots, seed);
+        var prototypes = Prototypes(pooler, support, classes);
+        var scores = Cosine(pooler, test, prototypes);
+        return Score($"few-shot K={shots}", scores, test.Select(v => v.ClassIndex).ToList(), $"class prototype = mean of {shots} pooled support embeddings (seed {seed})");
+    }
+
+    /// <summary>
+    /// Few-shot linear probe: the same K seeded support videos per class as <see cref="FewShot"/>, pooled, train a
+    /// <see cref="LinearProbe"/> (logistic regression on the frozen embeddings); test videos are classified by its logits.
+    /// </summary>
+    public static ClassificationResult LinearProbeFewShot(IVideoPooler pooler, IReadOnlyList<LabelledVideo> train, IReadOnlyList<LabelledVideo> test, int classes, int shots, int seed, LinearProbeOptions? options = null)
+    {
+        options ??= new LinearProbeOptions();
+        var support = DrawSupport(train, classes, shots, seed);
+        var probe = LinearProbe.Train(PoolAll(pooler, support), support.Select(v => v.ClassIndex).ToList(), classes, options);
+        var scores = probe.Logits(PoolAll(pooler, test));
+        return Score($"linear-probe K={shots}", scores, test.Select(v => v.ClassIndex).ToList(),
+            $"logistic regression on {shots} pooled support embeddings per class (the few-shot draw, seed {seed}; {options.Steps} steps, weight decay {options.WeightDecay})");
+    }
+
+    /// <summary>K support videos per class, drawn with the seed (the same draw for every few-shot protocol).</summary>
+    private static List<LabelledVideo> DrawSupport(IReadOnlyList<LabelledVideo> train, int classes, int shots, int seed)
+    {
+        if (shots <= 0)
+        {
+            throw VidSearchException.Argument("shots", $"must be positive, got {shots}");
+        }
+
         var random = new Random(seed);
         var support = new List<LabelledVideo>();
         for (int c = 0; c < classes; c++)
@@ -66,9 +94,25 @@ public static class ActionRecognition
             support.AddRange(pool.Take(shots));
         }
 
-        var prototypes = Prototypes(pooler, support, classes);
-        var scores = Cosine(pooler, test, prototypes);
-        return Score($"few-shot K={shots}", scores, test.Select(v => v.ClassIndex).ToList(), $"class prototype = mean of {shots} pooled support embeddings (seed {seed})");
+        return support;
+    }
+
+    private static EmbeddingMatrix PoolAll(IVideoPooler pooler, IReadOnlyList<LabelledVideo> videos)
+    {
+        if (videos.Count == 0)
+        {
+            throw VidSearchException.Argument("videos", "none to classify");
+        }
+
+        var first = pooler.Pool(videos[0].Frames);
+        var result = new EmbeddingMatrix(videos.Count, first.Length);
+        first.CopyTo(result.Row(0));
+        for (int i = 1; i < videos.Count; i++)
+        {
+            pooler.Pool(videos[i].Frames).CopyTo(result.Row(i));
+        }
+
+        return result;
     }
 
     /// <summary>

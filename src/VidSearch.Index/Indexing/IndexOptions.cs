@@ -5,10 +5,12 @@ namespace VidSearch.Index.Indexing;
 /// <summary>Options of an indexing run.</summary>
 public sealed record IndexOptions
 {
-    public static readonly IReadOnlySet<string> DefaultVideoExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ".mp4", ".m4v", ".mkv", ".webm", ".avi", ".mov", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".3gp", ".ogv",
-    };
+    /// <summary>
+    /// Formats ffmpeg reads as moving pictures: the media component's list (common containers, MPEG streams,
+    /// animated GIFs as in TGIF) and a few more (camcorder .m2ts, DVD .vob, broadcast .mxf, older containers).
+    /// </summary>
+    public static readonly IReadOnlySet<string> DefaultVideoExtensions = new HashSet<string>(
+        Media.MediaFiles.VideoExtensions.Concat([".m2ts", ".vob", ".mxf", ".f4v", ".3g2", ".asf", ".divx", ".qt"]), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>File extensions picked up when scanning folders (files named explicitly are always taken).</summary>
     public IReadOnlySet<string> VideoExtensions { get; init; } = DefaultVideoExtensions;

@@ -17,6 +17,12 @@ public sealed record IvfBuildOptions
 
     public int Seed { get; init; } = 1234;
 
+    /// <summary>
+    /// After the build, tune the default nprobe to the smallest that reaches this recall@10 on a sample of the stored
+    /// vectors used as queries (see <see cref="IvfIndex.Tune"/>); null: no tuning (default nprobe = lists / 16).
+    /// </summary>
+    public double? TargetRecall { get; init; } = 0.95;
+
     public int Threads { get; init; } = 2;
 }
 
@@ -33,13 +39,17 @@ public sealed class IvfIndex : IVectorIndex
     private readonly float[] _centroids;
     private readonly InvertedList[] _lists;
 
-    private IvfIndex(VectorStore store, float[] centroids, InvertedList[] lists, int builtCount)
+    private IvfIndex(VectorStore store, float[] centroids, InvertedList[] lists, int builtCount, NprobeTuning? tuning = null)
     {
         _store = store;
         _centroids = centroids;
         _lists = lists;
         BuiltCount = builtCount;
+        Tuning = tuning;
     }
+
+    /// <summary>The result of <see cref="Tune"/> (kept in the saved file); null when the index was not tuned.</summary>
+    public NprobeTuning? Tuning { get; private set; }
 
     public string Kind => "ivf";
 
@@ -52,7 +62,87 @@ public sealed class IvfIndex : IVectorIndex
     /// <summary>Rows covered by the inverted lists (the rest are scanned exactly).</summary>
     public int BuiltCount { get; }
 
-    public int DefaultNprobe => Math.Clamp((int)Math.Ceiling(_lists.Length / 16.0), Math.Min(8, _lists.Length), _lists.Length);
+    /// <summary>The tuned nprobe when the index was tuned, else lists / 16 (at least 8).</summary>
+    public int DefaultNprobe => Tuning?.Nprobe ?? Math.Clamp((int)Math.Ceiling(_lists.Length / 16.0), Math.Min(8, _lists.Length), _lists.Length);
+
+    /// <summary>
+    /// Finds the smallest nprobe whose recall@k against exact search reaches <paramref name="targetRecall"/>, with
+    /// <paramref name="sampleQueries"/> stored vectors (seeded sample) as queries, each one's own row left out of
+    /// both answers (so a query is a point of the data's distribution, not a copy of a stored vector). nprobe is
+    /// doubled until the target is met, then bisected; when even every list misses it, nprobe = all lists.
+    /// The result becomes <see cref="DefaultNprobe"/>. Queries from another distribution than the stored vectors
+    /// (text queries against image embeddings) may need more probes than this estimate.
+    /// </summary>
+    public NprobeTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
+    {
+        if (!(targetRecall is > 0 and <= 1) || k < 1 || sampleQueries < 1)
+        {
+            throw VidSearchException.Argument("ivf tuning", $"target recall must be in (0, 1], k and the sample positive (got {targetRecall}, {k}, {sampleQueries})");
+        }
+
+        int n = BuiltCount;
+        if (n <= k + 1)
+        {
+            Tuning = new NprobeTuning(_lists.Length, 1.0, targetRecall, 0);
+            return Tuning;
+        }
+
+        var random = new Random(seed);
+        var rows = SampleWithoutReplacement(n, Math.Min(sampleQueries, n), random);
+        var queries = rows.Select(r => _store.Get(r)).ToArray();
+        var truth = new HashSet<int>[rows.Length];
+        for (int q = 0; q < rows.Length; q++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            truth[q] = ExactVectorIndex.SearchRange(_store, queries[q], 0, n, k + 1, threads).Select(h => h.Position).Where(p => p != rows[q]).Take(k).ToHashSet();
+        }
+
+        var measured = new Dictionary<int, double>();
+        double Recall(int nprobe)
+        {
+            if (!measured.TryGetValue(nprobe, out double recall))
+            {
+                var options = new VectorSearchOptions { Nprobe = nprobe, Threads = threads };
+                double sum = 0;
+                for (int q = 0; q < rows.Length; q++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var hits = Search(queries[q], k + 1, options).Select(h => h.Position).Where(p => p != rows[q]).Take(k);
+                    sum += hits.Count(truth[q].Contains) / (double)truth[q].Count;
+                }
+
+                measured[nprobe] = recall = sum / rows.Length;
+            }
+
+            return recall;
+        }
+
+        int low = 0, high = 1;
+        while (high < _lists.Length && Recall(high) < targetRecall)
+        {
+            low = high;
+            high = Math.Min(_lists.Length, high * 2);
+        }
+
+        if (Recall(high) >= targetRecall)
+        {
+            while (high - low > 1)
+            {
+                int mid = (low + high) / 2;
+                if (Recall(mid) >= targetRecall)
+                {
+                    high = mid;
+                }
+                else
+                {
+                    low = mid;
+                }
+            }
+        }
+
+        Tuning = new NprobeTuning(high, Recall(high), targetRecall, rows.Length);
+        return Tuning;
+    }
 
     /// <summary>Bytes of the inverted lists and centroids (codes, scales, ids).</summary>
     public long IndexBytes => (long)_centroids.Length * sizeof(float) + _lists.Sum(l => (long)l.Ids.Length * (Dim + sizeof(float) + sizeof(int)));
@@ -155,7 +245,14 @@ public sealed class IvfIndex : IVectorIndex
         }
 
         progress?.Report(new WorkProgress("ivf build", totalSteps, totalSteps, "steps"));
-        return new IvfIndex(store, centroids, built, n);
+        var index = new IvfIndex(store, centroids, built, n);
+        if (options.TargetRecall is double target)
+        {
+            progress?.Report(new WorkProgress("ivf tune nprobe", 0, null, "steps"));
+            index.Tune(target, threads: options.Threads, cancellationToken: cancellationToken);
+        }
+
+        return index;
     }
 
     public IReadOnlyList<VectorHit> Search(ReadOnlySpan<float> query, int k, VectorSearchOptions? options = null)
@@ -243,6 +340,10 @@ public sealed class IvfIndex : IVectorIndex
             writer.Write(BuiltCount);
             writer.Write(fingerprint);
             writer.Write(_lists.Length);
+            writer.Write(Tuning?.Nprobe ?? 0);
+            writer.Write(Tuning?.Recall ?? 0);
+            writer.Write(Tuning?.TargetRecall ?? 0);
+            writer.Write(Tuning?.SampleQueries ?? 0);
             WriteArray(writer, _centroids.AsSpan());
             foreach (var list in _lists)
             {
@@ -283,6 +384,10 @@ public sealed class IvfIndex : IVectorIndex
             int builtCount = reader.ReadInt32();
             long storedFingerprint = reader.ReadInt64();
             int listCount = reader.ReadInt32();
+            int tunedNprobe = reader.ReadInt32();
+            double tunedRecall = reader.ReadDouble(), targetRecall = reader.ReadDouble();
+            int tunedSample = reader.ReadInt32();
+            var tuning = tunedNprobe > 0 && tunedNprobe <= listCount ? new NprobeTuning(tunedNprobe, tunedRecall, targetRecall, tunedSample) : null;
             if (dim != store.Dim || storedFingerprint != fingerprint || builtCount > store.Count || listCount <= 0 || listCount > builtCount + 1)
             {
                 return null;
@@ -309,7 +414,7 @@ public sealed class IvfIndex : IVectorIndex
                 total += size;
             }
 
-            return total == builtCount && stream.Position == stream.Length ? new IvfIndex(store, centroids, lists, builtCount) : null;
+            return total == builtCount && stream.Position == stream.Length ? new IvfIndex(store, centroids, lists, builtCount, tuning) : null;
         }
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {
@@ -318,7 +423,7 @@ public sealed class IvfIndex : IVectorIndex
     }
 
     private const long Magic = 0x31465649_53444956; // "VIDSIVF1"
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2: nprobe tuning after the list count
 
     private static int Nearest(float[] centroids, int lists, ReadOnlySpan<float> vector)
     {
@@ -374,3 +479,6 @@ public sealed class IvfIndex : IVectorIndex
 
     private sealed record InvertedList(int[] Ids, float[] Scales, sbyte[] Codes);
 }
+
+/// <summary>An nprobe chosen by <see cref="IvfIndex.Tune"/>: the recall@10 it measured for the target, over how many sample queries.</summary>
+public sealed record NprobeTuning(int Nprobe, double Recall, double TargetRecall, int SampleQueries);

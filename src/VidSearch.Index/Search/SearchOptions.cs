@@ -76,9 +76,33 @@ public sealed record TextFusionOptions
     }
 }
 
+/// <summary>How a video's visual score is computed.</summary>
+public enum VideoRanking
+{
+    /// <summary>The best-matching segment's cosine (finds short moments inside long videos). The default.</summary>
+    BestSegment,
+
+    /// <summary>
+    /// The cosine with the stored video-level vector: the L2-normalised mean of the video's normalised frame
+    /// embeddings, i.e. CLIP4Clip meanP, the same score as `vidsearch eval --head mean` for the same model and
+    /// sampling. Every video is scored exactly (no approximate index).
+    /// </summary>
+    VideoVector,
+}
+
 /// <summary>Options of one search.</summary>
 public sealed record SearchOptions
 {
+    /// <summary>How videos are scored: best segment (default) or the pooled video vector.</summary>
+    public VideoRanking Ranking { get; init; } = VideoRanking.BestSegment;
+
+    public static VideoRanking ParseRanking(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "segment" or "moment" or "best-segment" => VideoRanking.BestSegment,
+        "video" or "mean" or "meanp" => VideoRanking.VideoVector,
+        _ => throw VidSearchException.Argument("--rank-by", $"'{value}' is not a ranking; expected segment (best moment) or video (mean-pooled video vector, as `eval --head mean`)"),
+    };
+
     /// <summary>Videos returned.</summary>
     public int K { get; init; } = 10;
 

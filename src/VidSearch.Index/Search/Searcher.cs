@@ -37,6 +37,7 @@ public sealed class Searcher
     private readonly IVectorIndex _index;
     private readonly Dictionary<long, int[]> _rowsByVideo;
     private readonly Dictionary<long, string> _paths;
+    private readonly Lazy<SegmentTable> _videoVectors;
 
     public Searcher(CollectionStore store, SearcherOptions? options = null, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -49,6 +50,7 @@ public sealed class Searcher
             .GroupBy(i => _segments.VideoIds[i])
             .ToDictionary(g => g.Key, g => g.OrderBy(i => _segments.Starts[i]).ToArray());
         _paths = store.Videos().Where(v => v.Status == VideoStatus.Done).ToDictionary(v => v.Id, v => v.Path);
+        _videoVectors = new Lazy<SegmentTable>(() => store.LoadSegments(SegmentKind.Video), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public string IndexKind => _index.Kind;
@@ -100,7 +102,18 @@ public sealed class Searcher
         var query = VectorMath.Normalized(queryEmbedding);
         var candidates = new List<long>();
         var seen = new HashSet<long>();
-        if (_segments.Count > 0)
+        Dictionary<long, float>? videoScores = null;
+        if (options.Ranking == VideoRanking.VideoVector)
+        {
+            videoScores = ScoreVideoVectors(query, exclude);
+            int fetch = Math.Min(videoScores.Count, options.CandidateSegments ?? Math.Max(200, 20 * options.K));
+            foreach (var (video, _) in videoScores.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(fetch))
+            {
+                seen.Add(video);
+                candidates.Add(video);
+            }
+        }
+        else if (_segments.Count > 0)
         {
             int fetch = Math.Min(_segments.Count, options.CandidateSegments ?? Math.Max(200, 20 * options.K));
             foreach (var hit in _index.Search(query, fetch, options.Vector))
@@ -147,7 +160,7 @@ public sealed class Searcher
                 ends[i] = _segments.Ends[rows[i]];
             }
 
-            float visual = TensorPrimitives.Max<float>(scores);
+            float visual = videoScores is null ? TensorPrimitives.Max<float>(scores) : videoScores[video];
             double? text = options.Fusion.Enabled ? (bestText > 0 ? textScores.GetValueOrDefault(video) / bestText : 0) : null;
             double fused = options.Fusion.Enabled ? options.Fusion.VisualWeight * visual + options.Fusion.TextWeight * text!.Value : visual;
             results.Add(new VideoResult(video, _paths.GetValueOrDefault(video, "?"), fused, visual, text, MomentFinder.Find(starts, ends, scores, options.Moments)));
@@ -160,6 +173,31 @@ public sealed class Searcher
         }
 
         return new SearchResults(results.Take(options.K).ToList(), _index.Kind, _segments.Count, clock.Elapsed);
+    }
+
+    /// <summary>Cosine of the query with every video-level vector (computed from the segments where none is stored).</summary>
+    private Dictionary<long, float> ScoreVideoVectors(float[] query, long? exclude)
+    {
+        var table = _videoVectors.Value;
+        var scores = new Dictionary<long, float>(_rowsByVideo.Count);
+        for (int i = 0; i < table.Count; i++)
+        {
+            long video = table.VideoIds[i];
+            if (video != exclude && _rowsByVideo.ContainsKey(video))
+            {
+                scores[video] = table.Vectors.Score(query, i);
+            }
+        }
+
+        foreach (long video in _rowsByVideo.Keys)
+        {
+            if (video != exclude && !scores.ContainsKey(video))
+            {
+                scores[video] = TensorPrimitives.Dot(query, VideoVector(video));
+            }
+        }
+
+        return scores;
     }
 
     /// <summary>Videos most similar to a stored video (by its video-level vector), itself excluded.</summary>

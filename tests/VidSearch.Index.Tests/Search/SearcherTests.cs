@@ -48,6 +48,36 @@ public sealed class SearcherTests : IDisposable
     }
 
     [Fact]
+    public void Ranking_by_video_vector_uses_the_stored_pooled_vector_else_the_mean_of_the_segments()
+    {
+        using var dir = new TempDirectory();
+        using var store = CollectionStore.OpenOrCreate(dir.File("v.db"), new CollectionInfo("m", PreprocessConfig.Clip(), 2, VectorStorageType.Float32));
+        float[] e0 = [1, 0], e1 = [0, 1], near = VectorMath.Normalized([0.9f, 0.436f]);
+        SegmentRecord Segment(int i, float[] v) => new(i, i + 1, SegmentKind.Segment, v);
+        // A: one segment on the query, three off it (best segment 1, mean 0.32); B: every segment at 0.9.
+        long a = store.SaveVideo("/v/a.mp4", new FileIdentity(1, 1, "a"), 4, [Segment(0, e0), Segment(1, e1), Segment(2, e1), Segment(3, e1)], []);
+        long b = store.SaveVideo("/v/b.mp4", new FileIdentity(1, 1, "b"), 2, [Segment(0, near), Segment(1, near)], []);
+        var searcher = new Searcher(store);
+        var bySegment = searcher.Search(e0, new SearchOptions { K = 2 });
+        Assert.Equal([a, b], bySegment.Videos.Select(v => v.VideoId));
+        var byVideo = searcher.Search(e0, new SearchOptions { K = 2, Ranking = VideoRanking.VideoVector });
+        Assert.Equal([b, a], byVideo.Videos.Select(v => v.VideoId));
+        Assert.Equal(1 / MathF.Sqrt(10), byVideo.Videos[1].Score, 4);
+        Assert.NotEmpty(byVideo.Videos[1].Moments);
+
+        // A stored video-level vector (what indexing writes) is the score, not the segments' mean.
+        long c = store.SaveVideo("/v/c.mp4", new FileIdentity(1, 1, "c"), 2,
+            [Segment(0, e1), Segment(1, e1), new SegmentRecord(0, 2, SegmentKind.Video, e0)], []);
+        var withStored = new Searcher(store).Search(e0, new SearchOptions { K = 3, Ranking = VideoRanking.VideoVector });
+        Assert.Equal(c, withStored.Videos[0].VideoId);
+        Assert.Equal(1f, withStored.Videos[0].VisualScore, 5);
+
+        Assert.Equal(VideoRanking.VideoVector, SearchOptions.ParseRanking("video"));
+        Assert.Equal(VideoRanking.BestSegment, SearchOptions.ParseRanking("segment"));
+        Assert.Throws<VidSearchException>(() => SearchOptions.ParseRanking("frames"));
+    }
+
+    [Fact]
     public void Ranks_videos_by_best_segment_and_reports_the_moment()
     {
         var searcher = new Searcher(_store);

@@ -76,6 +76,59 @@ public sealed class VectorIndexTests
     }
 
     [Fact]
+    public void Ivf_tuned_nprobe_reaches_the_target_on_fresh_queries_and_grows_when_the_data_is_less_clustered()
+    {
+        int Tuned(float spread, out double freshRecall)
+        {
+            var gen = new ClusteredGaussianVectors(64, 40, spread, seed: 11);
+            var store = gen.FillStore(VectorStorageType.Float32, 12_000);
+            var ivf = IvfIndex.Build(store, new IvfBuildOptions { Lists = 64, Iterations = 6, TargetRecall = 0.95 });
+            var tuning = Assert.IsType<NprobeTuning>(ivf.Tuning);
+            Assert.Equal(tuning.Nprobe, ivf.DefaultNprobe);
+            Assert.True(tuning.Recall >= 0.95 || tuning.Nprobe == ivf.ListCount, $"tuned recall {tuning.Recall} at nprobe {tuning.Nprobe}");
+            var exact = new ExactVectorIndex(store);
+            double sum = 0;
+            const int queries = 40;
+            for (int q = 0; q < queries; q++)
+            {
+                var query = gen.Next();
+                var truth = exact.Search(query, 10).Select(h => h.Position).ToHashSet();
+                sum += ivf.Search(query, 10).Count(h => truth.Contains(h.Position)) / 10.0;
+            }
+
+            freshRecall = sum / queries;
+            return tuning.Nprobe;
+        }
+
+        int clustered = Tuned(1f, out double clusteredRecall);
+        int weak = Tuned(4f, out double weakRecall);
+        Assert.True(clusteredRecall >= 0.9, $"recall@10 at the tuned nprobe {clustered}: {clusteredRecall}");
+        Assert.True(weakRecall >= 0.9, $"recall@10 at the tuned nprobe {weak}: {weakRecall}");
+        Assert.True(weak > clustered, $"weakly clustered data needs more probes ({weak}) than clustered data ({clustered})");
+    }
+
+    [Fact]
+    public void Ivf_tuning_is_saved_and_refuses_absurd_settings()
+    {
+        using var dir = new TempDirectory();
+        var gen = new ClusteredGaussianVectors(32, 10, 2f, seed: 12);
+        var store = gen.FillStore(VectorStorageType.Float32, 3000);
+        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Lists = 30, TargetRecall = 0.99 });
+        string path = dir.File("t.ivf");
+        ivf.Save(path, fingerprint: 5);
+        var loaded = IvfIndex.TryLoad(path, store, 5);
+        Assert.NotNull(loaded);
+        Assert.Equal(ivf.Tuning, loaded.Tuning);
+        Assert.Equal(ivf.DefaultNprobe, loaded.DefaultNprobe);
+
+        var untuned = IvfIndex.Build(store, new IvfBuildOptions { Lists = 30, TargetRecall = null });
+        Assert.Null(untuned.Tuning);
+        Assert.Equal(8, untuned.DefaultNprobe);
+        Assert.Throws<VidSearchException>(() => untuned.Tune(targetRecall: 1.5));
+        Assert.Throws<VidSearchException>(() => untuned.Tune(k: 0));
+    }
+
+    [Fact]
     public void Ivf_finds_rows_appended_after_the_build()
     {
         var gen = new ClusteredGaussianVectors(32, 10, 1f, seed: 8);
