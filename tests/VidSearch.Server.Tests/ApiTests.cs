@@ -217,6 +217,15 @@ public class ApiTests(ServerWorld world)
     }
 
     [Fact]
+    public async Task WideFramesAreScaledDownToTheThumbnailWidth()
+    {
+        using var collection = new Collections.CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder), thumbnailWidth: 32);
+        var image = VidSearch.Media.Imaging.PngReader.TryRead(await collection.ThumbnailAsync(1, 1.0, CancellationToken.None))!;
+        Assert.Equal((32, 32), (image.Width, image.Height));
+        Assert.Throws<VidSearch.Core.VidSearchException>(() => new Collections.CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder), thumbnailWidth: 4));
+    }
+
+    [Fact]
     public async Task UnknownRoutesAndMethodsAnswerJson()
     {
         await using var app = await world.StartAsync();
