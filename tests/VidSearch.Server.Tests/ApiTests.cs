@@ -113,6 +113,21 @@ public class ApiTests(ServerWorld world)
     }
 
     [Fact]
+    public async Task AFrameOfAVideoFindsThatVideoAndMoment()
+    {
+        await using var app = await world.StartAsync();
+        // The thumbnail at a sampled time (indexing took 2 frames a second) is the very frame that was embedded.
+        byte[] frame = await app.Client.GetByteArrayAsync("/api/videos/3/thumbnail?t=1.5");
+        var upload = new ByteArrayContent(frame);
+        upload.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        var top = (await Http.Json(await app.Client.PostAsync("/api/search/image?k=4&moments=1", upload))).GetProperty("results")[0];
+        Assert.Equal(3, top.GetProperty("videoId").GetInt64());
+        Assert.True(top.GetProperty("score").GetDouble() > 0.99, top.ToString());
+        var moment = top.GetProperty("moments")[0];
+        Assert.InRange(1.5, moment.GetProperty("start").GetDouble(), moment.GetProperty("end").GetDouble() + 0.5);
+    }
+
+    [Fact]
     public async Task ImageUploadsAreCheckedAndLimited()
     {
         await using var app = await world.StartAsync(new ServerOptions { MaxUploadBytes = 4096 });
