@@ -113,6 +113,30 @@ public class ApiTests(ServerWorld world)
     }
 
     [Fact]
+    public async Task AFrameOfAVideoFindsThatVideo()
+    {
+        await using var app = await world.StartAsync();
+        // The thumbnail at a stored segment's time (indexing took 2 frames a second) is the very frame that was embedded.
+        double t;
+        using (var store = VidSearch.Index.Storage.CollectionStore.Open(world.Collection))
+        {
+            var segments = store.LoadSegments(VidSearch.Index.Storage.SegmentKind.Segment, 3);
+            Assert.True(segments.Count >= 4);
+            t = segments.Starts.Order().ElementAt(segments.Count / 2);
+        }
+
+        byte[] frame = await app.Client.GetByteArrayAsync($"/api/videos/3/thumbnail?t={t.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var upload = new ByteArrayContent(frame);
+        upload.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        var top = (await Http.Json(await app.Client.PostAsync("/api/search/image?k=4&moments=1", upload))).GetProperty("results")[0];
+        Assert.Equal(3, top.GetProperty("videoId").GetInt64());
+        Assert.True(top.GetProperty("score").GetDouble() > 0.99, top.ToString());
+        // (Which moment wins is not asserted: the random test model scores neighbouring frames of a clip within rounding,
+        // and the thumbnail's pixels are not bit-identical to the decoder's at indexing, which may scale while decoding.)
+        Assert.Equal(top.GetProperty("visualScore").GetDouble(), top.GetProperty("moments")[0].GetProperty("score").GetDouble(), 5);
+    }
+
+    [Fact]
     public async Task ImageUploadsAreCheckedAndLimited()
     {
         await using var app = await world.StartAsync(new ServerOptions { MaxUploadBytes = 4096 });
@@ -214,6 +238,15 @@ public class ApiTests(ServerWorld world)
         await Http.AssertError(await app.Client.GetAsync("/api/videos/1/thumbnail?t=999"), HttpStatusCode.BadRequest, "invalid_argument");
         await Http.AssertError(await app.Client.GetAsync("/api/videos/1/thumbnail?t=-1"), HttpStatusCode.BadRequest, "invalid_argument");
         await Http.AssertError(await app.Client.GetAsync("/api/videos/77/thumbnail?t=1"), HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task WideFramesAreScaledDownToTheThumbnailWidth()
+    {
+        using var collection = new Collections.CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder), thumbnailWidth: 32);
+        var image = VidSearch.Media.Imaging.PngReader.TryRead(await collection.ThumbnailAsync(1, 1.0, CancellationToken.None))!;
+        Assert.Equal((32, 32), (image.Width, image.Height));
+        Assert.Throws<VidSearch.Core.VidSearchException>(() => new Collections.CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder), thumbnailWidth: 4));
     }
 
     [Fact]

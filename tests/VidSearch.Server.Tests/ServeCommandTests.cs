@@ -36,6 +36,21 @@ public class ServeCommandTests(ServerWorld world)
     }
 
     [Fact]
+    public void BenchServeReportsThroughputLatencyAndErrors()
+    {
+        var (code, output) = ServerWorld.RunCli("bench", "serve", "--collection", world.Collection, "--requests", "48", "--concurrency", "16", "--json");
+        Assert.True(code == 0, output);
+        using var report = JsonDocument.Parse(output[output.IndexOf('{')..]);
+        Assert.Equal(48, report.RootElement.GetProperty("sent").GetInt32());
+        Assert.Equal(0, report.RootElement.GetProperty("errors").GetInt32());
+        Assert.Equal(16, report.RootElement.GetProperty("concurrency").GetInt32());
+        Assert.True(report.RootElement.GetProperty("p99Ms").GetDouble() >= report.RootElement.GetProperty("p50Ms").GetDouble());
+        (code, output) = ServerWorld.RunCli("bench", "serve", "--collection", world.Collection, "--requests", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--requests", output);
+    }
+
+    [Fact]
     public async Task TheServedCollectionFollowsIndexing()
     {
         string collection = world.CopyCollection();

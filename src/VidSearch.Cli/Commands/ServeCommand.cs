@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VidSearch.Cli.Infrastructure;
 using VidSearch.Index.Storage;
@@ -43,7 +44,7 @@ public static class ServeCommand
             using var served = OpenCollection(parse.GetValue(collection)!, parse.GetValue(model), parse.GetValue(backend), parse.GetValue(threads));
             await using var app = VidSearchServer.Build(options, served);
             await app.StartAsync(cancellationToken);
-            bool keys = options.RequireKeys || !BindingPolicy.LoopbackOnly(options.Urls) || Server.Security.ApiKeyStore.ForCollection(served.Path).List().Any(k => k.Active);
+            bool keys = app.Services.GetRequiredService<Server.Security.KeyRing>().Required;
             var status = served.Status();
             Console.WriteLine($"serving '{status.Name}' ({status.Videos} videos, {status.Segments} moments, model {status.ModelId}) at {string.Join(", ", VidSearchServer.Addresses(app))}");
             Console.WriteLine($"API keys: {(keys ? "required" : "off (loopback only, no key created)")}; API description at /api/openapi.json; Ctrl+C stops");

@@ -33,8 +33,14 @@ public sealed class CollectionService : IDisposable
     private long _generation;
     private long _checkedAt;
 
+    /// <summary>Opens the collection at <paramref name="collectionPath"/> (a .db file) for <paramref name="embedder"/>'s model; takes ownership of the embedder.</summary>
     public CollectionService(string collectionPath, IQueryEmbedder embedder, int thumbnailWidth = 320)
     {
+        if (thumbnailWidth is < 16 or > 1920)
+        {
+            throw VidSearchException.Argument("thumbnail width", $"must be between 16 and 1920, got {thumbnailWidth}");
+        }
+
         _store = CollectionStore.Open(collectionPath);
         try
         {

@@ -26,9 +26,6 @@ public sealed record ServerOptions
     /// <summary>Requests a client may make at once in a burst before the per-minute rate applies.</summary>
     public int RateLimitBurst { get; init; } = 60;
 
-    /// <summary>Width of moment thumbnails (pixels; the height keeps the aspect ratio).</summary>
-    public int ThumbnailWidth { get; init; } = 320;
-
     /// <summary>How long a signed media link (thumbnail, stream) in a search result stays valid.</summary>
     public TimeSpan MediaLinkLifetime { get; init; } = TimeSpan.FromHours(2);
 
@@ -60,11 +57,6 @@ public sealed record ServerOptions
         if (RateLimitPerMinute < 0 || RateLimitBurst < 1)
         {
             throw VidSearchException.Argument("--rate-limit", $"must be >= 0 per minute with a burst >= 1, got {RateLimitPerMinute}/{RateLimitBurst}");
-        }
-
-        if (ThumbnailWidth is < 16 or > 1920)
-        {
-            throw VidSearchException.Argument("thumbnail width", $"must be between 16 and 1920, got {ThumbnailWidth}");
         }
 
         return this;
