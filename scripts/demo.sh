@@ -14,7 +14,7 @@ shared="${VIDSEARCH_SHARED:-../shared}"
 clips="${DEMO_CLIPS:-200}"
 static_pairs="${DEMO_STATIC_PAIRS:-20000}"
 config="${DEMO_CONFIG:-tiny}"
-epochs="${DEMO_EPOCHS:-8}"
+epochs="${DEMO_EPOCHS:-12}"
 max_pairs=(); [ -n "${DEMO_MAX_PAIRS:-}" ] && max_pairs=(--max-pairs "$DEMO_MAX_PAIRS")
 export VIDSEARCH_HOME="$PWD/out/home"          # collections and models of the demo stay under out/
 export VIDSEARCH_CLIP_VOCAB="$shared/data/clip/bpe_simple_vocab_16e6.txt.gz"

@@ -26,7 +26,7 @@ public static class TrainCommand
         var data = new Option<string>("--data") { Description = "Dataset folder with a manifest.jsonl of image rows (or a synth output folder with static/).", Required = true };
         var config = new Option<string>("--config") { Description = $"Model size: {string.Join(", ", PretrainingPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
         var output = new Option<string>("--out") { Description = "Folder to write the model to (safetensors with Hugging Face names + config.json + tokenizer).", Required = true };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 8 };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 12 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1 };

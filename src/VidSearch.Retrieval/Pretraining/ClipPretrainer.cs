@@ -37,6 +37,7 @@ public sealed class ClipPretrainer
         CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        NativeHeapTuning.KeepFreedMemory();
         var train = pairs.Where(p => p.Split == "train").ToList();
         if (options.MaxTrainPairs is int cap && train.Count > cap)
         {
@@ -66,14 +67,16 @@ public sealed class ClipPretrainer
         try
         {
             var trainerOptions = options.Trainer with { CheckpointDirectory = checkpointDirectory };
-            using var trainer = new Trainer(model, trainerOptions);
+            using var tokens = new CompactTokenEmbedding(model, trainData.Captions.SelectMany(c => c.Ids));
+            using var trainer = new Trainer(new nn.Module[] { model, tokens }, trainerOptions);
             var valGallery = Enumerable.Range(0, valData.Count).ToArray();
             var trainClock = Stopwatch.StartNew();
             var log = trainer.Fit(
                 trainData.Count,
-                batch => Loss(model, trainData, batch, trainer.Step),
+                batch => Loss(model, tokens.TextFeatures, trainData, batch, trainer.Step),
                 _ =>
                 {
+                    tokens.WriteBack();
                     var recall = ImageTextRetrieval.Evaluate(model, valData, valGallery);
                     return new Dictionary<string, double>
                     {
@@ -85,6 +88,7 @@ public sealed class ClipPretrainer
                 progress,
                 cancellationToken);
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
+            tokens.Release();
 
             model.eval();
             var testGallery = Enumerable.Range(0, testData.Count).ToArray();
@@ -109,12 +113,13 @@ public sealed class ClipPretrainer
     }
 
     /// <summary>Symmetric InfoNCE over a batch; pairs of the same group are all positives (multi-positive softmax).</summary>
-    internal static Tensor Loss(ClipModel model, PreparedPairs data, int[] batch, long step)
+    /// <param name="textFeatures">Pooled text features of (ids, end positions), e.g. <see cref="ClipModel.TextFeatures"/>.</param>
+    internal static Tensor Loss(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, int[] batch, long step)
     {
         var pixels = Pixels(data, batch);
         var (ids, ends) = Tokens(data, batch, item => CaptionFor(data, item, step));
         var image = nn.functional.normalize(model.ImageFeatures(pixels), dim: -1);
-        var text = nn.functional.normalize(model.TextFeatures(ids, ends), dim: -1);
+        var text = nn.functional.normalize(textFeatures(ids, ends), dim: -1);
         var logits = model.LogitScaleParameter.exp().clamp_max(100) * image.matmul(text.t());
         var groups = tensor(batch.Select(i => (long)data.GroupIds[i]).ToArray());
         var positives = groups.unsqueeze(1).eq(groups.unsqueeze(0));

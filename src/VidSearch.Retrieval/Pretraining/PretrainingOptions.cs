@@ -15,7 +15,7 @@ public sealed record PretrainingOptions
     /// <summary>The schedule used unless told otherwise.</summary>
     public static TrainerOptions DefaultTrainer { get; } = new()
     {
-        Epochs = 8,
+        Epochs = 12,
         BatchSize = 128,
         LearningRate = 1e-3,
         MinLearningRate = 1e-5,
