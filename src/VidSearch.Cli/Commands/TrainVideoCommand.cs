@@ -23,6 +23,7 @@ public static class TrainVideoCommand
         var singleFrame = new Option<bool>("--single-frame") { Description = "One random frame per video in training (Singularity); all frames at evaluation." };
         var dsl = new Option<bool>("--dsl") { Description = "Dual softmax in the training loss." };
         var queue = new Option<int>("--queue") { Description = "Queue of this many past embeddings as extra negatives (query-independent heads).", DefaultValueFactory = _ => 0 };
+        var twins = new Option<bool>("--twin-batches") { Description = "Keep clips of one manifest group (a clip and its reversed twin) in the same batch: each is the other's hard negative." };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
@@ -32,7 +33,7 @@ public static class TrainVideoCommand
         var json = CommonOptions.Json();
         var command = new Command("video", "Train a video head (and options) on top of a frozen CLIP, with validation, checkpoints and resume.")
         {
-            data, model, head, prompts, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, epochs, batch, lr, seed, sampling, output, json,
+            data, model, head, prompts, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, twins, epochs, batch, lr, seed, sampling, output, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -46,6 +47,7 @@ public static class TrainVideoCommand
                 SingleFrame = parse.GetValue(singleFrame),
                 DualSoftmax = parse.GetValue(dsl),
                 Queue = parse.GetValue(queue),
+                TwinBatches = parse.GetValue(twins),
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),

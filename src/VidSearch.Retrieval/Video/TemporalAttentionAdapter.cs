@@ -29,12 +29,14 @@ public sealed record TokenReduction(double MaskRatio = 0, int TokenKeep = 0)
 }
 
 /// <summary>
-/// Temporal attention inside a frozen CLIP image encoder (LiteVL's dynamic temporal scaling): after each vision
-/// layer, the class tokens of the T frames of a video attend to each other (pre-norm multi-head self-attention over
-/// time, padding frames masked), and the result, multiplied by a learnable per-layer scale initialised at 0, is
-/// added to the class token. A fresh adapter therefore reproduces the frozen per-frame embeddings exactly. Only the
-/// adapter's parameters train; the CLIP weights are held, not registered. Keys: "scales" [layers],
-/// "blocks.N.norm.*", "blocks.N.in_proj.*", "blocks.N.out_proj.*".
+/// Temporal attention inside a frozen CLIP image encoder (LiteVL's dynamic temporal scaling, TimeSformer's divided
+/// space-time attention): before each frozen vision layer, every token position (the class token and each patch
+/// token) attends over the T frames of its video (pre-norm multi-head self-attention over time, padding frames
+/// masked); the result, multiplied by a learnable per-layer scale initialised at 0, is added to the tokens. The
+/// frozen layer then mixes space, so motion seen at patch positions reaches the class token. A fresh adapter
+/// therefore reproduces the frozen per-frame embeddings exactly. Only the adapter's parameters train; the CLIP
+/// weights are held, not registered. Keys: "scales" [layers], "blocks.N.norm.*", "blocks.N.in_proj.*",
+/// "blocks.N.out_proj.*" (block N runs before vision layer N).
 /// </summary>
 public sealed class TemporalAttentionAdapter : nn.Module
 {
@@ -73,7 +75,7 @@ public sealed class TemporalAttentionAdapter : nn.Module
 
     /// <summary>
     /// Projected frame embeddings [B, T, E] (unnormalised) of pixels [B, T, 3, S, S] with mask [B, T].
-    /// <paramref name="reduction"/> drops patch tokens (training only).
+    /// <paramref name="reduction"/> drops patch tokens (training only; the same positions in every frame of a video).
     /// </summary>
     public Tensor Forward(Tensor pixels, Tensor mask, TokenReduction? reduction = null)
     {
@@ -81,22 +83,36 @@ public sealed class TemporalAttentionAdapter : nn.Module
         using var scope = NewDisposeScope();
         var flat = pixels.reshape(b * t, pixels.shape[2], pixels.shape[3], pixels.shape[4]);
         var padding = mask.logical_not();
-        Func<Tensor, Tensor>? afterEmbeddings = reduction is { Active: true } r ? tokens => Reduce(tokens, b, t, r) : null;
-        Tensor AfterLayer(int layer, Tensor hidden)
+        Tensor AfterEmbeddings(Tensor tokens)
         {
-            var cls = hidden.select(1, 0).reshape(b, t, -1);
-            var update = blocks[layer].Forward(cls, padding) * scales[layer];
-            var newCls = (cls + update).reshape(b * t, 1, -1);
-            return cat([newCls, hidden.narrow(1, 1, hidden.shape[1] - 1)], 1);
+            if (reduction is { Active: true } r)
+            {
+                tokens = Reduce(tokens, b, t, r);
+            }
+
+            return Temporal(0, tokens, b, t, padding);
         }
 
-        var features = clip.ImageFeatures(flat, afterEmbeddings, AfterLayer);
+        Tensor AfterLayer(int layer, Tensor hidden) => layer + 1 < Layers ? Temporal(layer + 1, hidden, b, t, padding) : hidden;
+
+        var features = clip.ImageFeatures(flat, AfterEmbeddings, AfterLayer);
         return features.reshape(b, t, -1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Tokens [B*T, N, W] plus scale x temporal attention over T at each of the N token positions.</summary>
+    private Tensor Temporal(int layer, Tensor hidden, long b, long t, Tensor padding)
+    {
+        long n = hidden.shape[1], w = hidden.shape[2];
+        var perPosition = hidden.reshape(b, t, n, w).permute(0, 2, 1, 3).reshape(b * n, t, w);
+        var positionPadding = padding.unsqueeze(1).expand(b, n, t).reshape(b * n, t);
+        var update = blocks[layer].Forward(perPosition, positionPadding) * scales[layer];
+        return hidden + update.reshape(b, n, t, w).permute(0, 2, 1, 3).reshape(b * t, n, w);
+    }
+
+    /// <summary>Keeps the class token and the same subset of patch positions in every frame of a video (tube masking).</summary>
     private static Tensor Reduce(Tensor tokens, long b, long t, TokenReduction reduction)
     {
-        long n = tokens.shape[1] - 1;
+        long n = tokens.shape[1] - 1, w = tokens.shape[2];
         var cls = tokens.narrow(1, 0, 1);
         var patches = tokens.narrow(1, 1, n);
         long keep = n;
@@ -105,12 +121,12 @@ public sealed class TemporalAttentionAdapter : nn.Module
         {
             keep = reduction.TokenKeep;
             var perVideo = patches.reshape(b, t, n, -1);
-            var change = (perVideo - perVideo.mean([1], keepdim: true)).norm(-1).reshape(b * t, n);
+            var change = (perVideo - perVideo.mean([1], keepdim: true)).norm(-1).mean([1]);
             order = change.argsort(1, descending: true);
         }
         else
         {
-            order = rand(b * t, n).argsort(1);
+            order = rand(b, n).argsort(1);
         }
 
         if (reduction.MaskRatio > 0)
@@ -119,12 +135,13 @@ public sealed class TemporalAttentionAdapter : nn.Module
             if (reduction.TokenKeep > 0)
             {
                 // Random subset of the kept tokens.
-                var shuffle = rand(b * t, reduction.TokenKeep).argsort(1);
+                var shuffle = rand(b, reduction.TokenKeep).argsort(1);
                 order = order.narrow(1, 0, reduction.TokenKeep).gather(1, shuffle);
             }
         }
 
-        var index = order.narrow(1, 0, keep).sort(1).Values.unsqueeze(-1).expand(-1, -1, tokens.shape[2]);
+        var perVideoIndex = order.narrow(1, 0, keep).sort(1).Values;
+        var index = perVideoIndex.unsqueeze(1).expand(b, t, keep).reshape(b * t, keep).unsqueeze(-1).expand(-1, -1, w);
         return cat([cls, patches.gather(1, index)], 1);
     }
 }

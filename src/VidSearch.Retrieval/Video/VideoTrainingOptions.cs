@@ -30,6 +30,12 @@ public sealed record VideoTrainingOptions
     /// <summary>Momentum-free FIFO queue of this many past embeddings as extra negatives (0 = none; query-independent heads only).</summary>
     public int Queue { get; init; }
 
+    /// <summary>
+    /// Batches of clip groups (a clip and its reversed twin share a manifest group): twins always land in the same
+    /// batch, so each is the other's hard negative and the loss cannot be met by object identity alone.
+    /// </summary>
+    public bool TwinBatches { get; init; }
+
     public int Epochs { get; init; } = 10;
 
     public int BatchSize { get; init; } = 32;
@@ -54,6 +60,7 @@ public sealed record VideoTrainingOptions
             if (SingleFrame) parts.Add("+single-frame");
             if (DualSoftmax) parts.Add("+dsl");
             if (Queue > 0) parts.Add($"+queue{Queue}");
+            if (TwinBatches) parts.Add("+twins");
             return string.Join(' ', parts);
         }
     }
