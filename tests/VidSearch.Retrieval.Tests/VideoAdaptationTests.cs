@@ -161,7 +161,7 @@ public sealed class VideoAdaptationTests
     public void Fresh_temporal_attention_reproduces_the_frozen_frames_and_keeps_videos_apart()
     {
         using var clip = MicroClip();
-        using var adapter = new TemporalAttentionAdapter(clip);
+        using var adapter = new TemporalAttentionAdapter(clip, maxFrames: 4);
         manual_seed(7);
         var pixels = randn(new long[] { 2, 4, 3, 32, 32 });
         var mask = ones(2, 4, dtype: ScalarType.Bool);
@@ -197,6 +197,13 @@ public sealed class VideoAdaptationTests
         adapter.get_parameter("scales")!.fill_(0f);
         Assert.True(adapter.Forward(patchChanged, mask)[0, 0].allclose(frozen[0, 0], atol: 1e-5));
         adapter.get_parameter("scales")!.fill_(1f);
+
+        // Temporal positions make it order-aware: the reversed video is not just the forward frames reversed.
+        var reversedPixels = pixels.flip(1);
+        var reversedOut = adapter.Forward(reversedPixels, mask);
+        Assert.False(reversedOut.flip(1).allclose(adapter.Forward(pixels, mask), atol: 1e-4));
+        Assert.Throws<VidSearchException>(() => adapter.Forward(randn(new long[] { 1, 5, 3, 32, 32 }), ones(1, 5, dtype: ScalarType.Bool)));
+        Assert.Throws<VidSearchException>(() => new TemporalAttentionAdapter(clip, 0));
 
         // Token reduction keeps the shapes and changes the result.
         var kept = adapter.Forward(pixels, mask, new TokenReduction(TokenKeep: 4));

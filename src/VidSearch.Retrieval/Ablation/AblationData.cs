@@ -27,14 +27,15 @@ public sealed class AblationData : IDisposable
 
     public VideoSet? Get(string name) => Sets.GetValueOrDefault(name);
 
-    public static AblationData Load(string world, ClipModel clip, string sampling, bool keepPixels, IProgress<WorkProgress>? progress = null, CancellationToken ct = default)
+    public static AblationData Load(string world, ClipModel clip, string sampling, bool keepPixels, IProgress<WorkProgress>? progress = null, CancellationToken ct = default,
+        string? frameCache = null)
     {
         if (!Directory.Exists(world))
         {
             throw new VidSearchException(ErrorKind.NotFound, world, "world folder not found (make one with 'vidsearch synth')");
         }
 
-        var reader = new VideoClipReader(sampling, clip.Preprocess);
+        var reader = new VideoClipReader(sampling, clip.Preprocess, frameCache);
         var datasets = new Dictionary<string, ManifestDataset>();
         foreach (var task in new[] { "retrieval", "reversal", "compositional", "actions", "choice" })
         {

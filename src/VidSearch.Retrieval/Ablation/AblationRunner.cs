@@ -72,6 +72,9 @@ public sealed record AblationOptions
     public bool EncoderRows { get; init; } = true;
 
     public int FewShot { get; init; } = 4;
+
+    /// <summary>Folder of decoded, preprocessed clips reused across runs (<see cref="FrameCache"/>); null = decode every time.</summary>
+    public string? FrameCache { get; init; }
 }
 
 /// <summary>
@@ -144,7 +147,7 @@ public static class AblationRunner
         var clock = Stopwatch.StartNew();
         var configs = Configurations(options);
         bool pixels = configs.Any(c => c.TemporalAttention);
-        using var data = AblationData.Load(options.World, clip, options.Sampling, pixels, progress, ct);
+        using var data = AblationData.Load(options.World, clip, options.Sampling, pixels, progress, ct, options.FrameCache);
         int frames = (int)data.Train.Mask.shape[1];
         var rows = new List<AblationRow>();
         AblationReport Report() => new(Path.GetFullPath(options.World), options.ModelName, options.Sampling, options.Seed, options.Epochs, started, clock.Elapsed.TotalSeconds,

@@ -44,17 +44,25 @@ public sealed class TemporalAttentionAdapter : nn.Module
     private readonly ModuleList<TemporalAttentionBlock> blocks;
     private readonly Parameter scales;
 
-    public TemporalAttentionAdapter(ClipModel clip)
+    /// <param name="clip">The frozen CLIP whose image encoder gets the temporal blocks.</param>
+    /// <param name="maxFrames">Most frames per video (size of each block's temporal position table).</param>
+    public TemporalAttentionAdapter(ClipModel clip, int maxFrames)
         : base(nameof(TemporalAttentionAdapter))
     {
         ArgumentNullException.ThrowIfNull(clip);
+        if (maxFrames < 1 || maxFrames > 4096)
+        {
+            throw VidSearchException.Argument("frames", $"temporal attention needs 1 to 4096 frames per video, got {maxFrames}");
+        }
+
         this.clip = clip;
+        MaxFrames = maxFrames;
         var vision = clip.Config.Vision;
         Layers = vision.NumHiddenLayers;
         blocks = new ModuleList<TemporalAttentionBlock>();
         for (int i = 0; i < Layers; i++)
         {
-            blocks.Add(new TemporalAttentionBlock(vision.HiddenSize, vision.NumAttentionHeads));
+            blocks.Add(new TemporalAttentionBlock(vision.HiddenSize, vision.NumAttentionHeads, maxFrames));
         }
 
         scales = new Parameter(zeros(Layers));
@@ -63,6 +71,8 @@ public sealed class TemporalAttentionAdapter : nn.Module
     }
 
     public int Layers { get; }
+
+    public int MaxFrames { get; }
 
     public int Patches => (clip.Config.ImageSize / clip.Config.Vision.PatchSize) * (clip.Config.ImageSize / clip.Config.Vision.PatchSize);
 
@@ -80,6 +90,11 @@ public sealed class TemporalAttentionAdapter : nn.Module
     public Tensor Forward(Tensor pixels, Tensor mask, TokenReduction? reduction = null)
     {
         long b = pixels.shape[0], t = pixels.shape[1];
+        if (t > MaxFrames)
+        {
+            throw VidSearchException.Argument("frames", $"{t} frames per video, the temporal attention was built for at most {MaxFrames}");
+        }
+
         using var scope = NewDisposeScope();
         var flat = pixels.reshape(b * t, pixels.shape[2], pixels.shape[3], pixels.shape[4]);
         var padding = mask.logical_not();
@@ -146,19 +161,26 @@ public sealed class TemporalAttentionAdapter : nn.Module
     }
 }
 
-/// <summary>Pre-norm multi-head self-attention over the frames of each video: [B, T, W] -> [B, T, W].</summary>
+/// <summary>
+/// Pre-norm multi-head self-attention over the frames of each video, [B, T, W] -> [B, T, W], with a learnable temporal
+/// position embedding (init std 0.02) added to the normalised input: without it attention over frames is
+/// permutation-equivariant, so a clip and its reversed twin would give the same set of frame embeddings.
+/// Keys: "norm.*", "frame_position" [maxFrames, W], "in_proj.*", "out_proj.*".
+/// </summary>
 public sealed class TemporalAttentionBlock : nn.Module
 {
     private readonly LayerNorm norm;
+    private readonly Parameter frame_position;
     private readonly Linear in_proj;
     private readonly Linear out_proj;
     private readonly int heads;
 
-    public TemporalAttentionBlock(int width, int heads)
+    public TemporalAttentionBlock(int width, int heads, int maxFrames)
         : base(nameof(TemporalAttentionBlock))
     {
         this.heads = heads;
         norm = LayerNorm(width);
+        frame_position = new Parameter(randn(maxFrames, width) * 0.02f);
         in_proj = Linear(width, 3 * width);
         out_proj = Linear(width, width);
         RegisterComponents();
@@ -169,7 +191,8 @@ public sealed class TemporalAttentionBlock : nn.Module
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1], w = x.shape[2];
         long hd = w / heads;
-        var qkv = in_proj.forward(norm.forward(x)).reshape(b, t, 3, heads, hd).permute(2, 0, 3, 1, 4);
+        var input = norm.forward(x) + frame_position.narrow(0, 0, t).unsqueeze(0);
+        var qkv = in_proj.forward(input).reshape(b, t, 3, heads, hd).permute(2, 0, 3, 1, 4);
         var scores = qkv[0].matmul(qkv[1].transpose(-2, -1)) / Math.Sqrt(hd);
         scores = scores.masked_fill(padding.view(b, 1, 1, t), float.NegativeInfinity);
         var attended = functional.softmax(scores, -1).matmul(qkv[2]).transpose(1, 2).reshape(b, t, w);

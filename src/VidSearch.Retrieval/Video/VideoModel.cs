@@ -44,7 +44,7 @@ public sealed class VideoModel : IDisposable
         clip.eval();
         Head = HeadFactory.Create(options.Head, options.HeadOptions with { Dim = clip.EmbeddingDim, MaxFrames = Math.Max(frames, 1) });
         Prompts = options.Prompts > 0 ? new PromptedTextEncoder(clip, options.Prompts) : null;
-        TemporalAttention = options.TemporalAttention ? new TemporalAttentionAdapter(clip) : null;
+        TemporalAttention = options.TemporalAttention ? new TemporalAttentionAdapter(clip, Math.Max(frames, 1)) : null;
         Reduction = new TokenReduction(options.MaskRatio, options.TokenKeep);
         Reduction.Validate(TemporalAttention?.Patches ?? int.MaxValue);
     }
