@@ -17,7 +17,7 @@ public sealed class AblationReportTests
                 ReversalValAccuracy: 99,
                 ReversalFamilies: new Dictionary<string, FamilyReversal> { ["up/down"] = new(20, 95), ["grow/shrink"] = new(10, 100) },
                 ReversalValFamilies: new Dictionary<string, FamilyReversal> { ["up/down"] = new(5, 100) },
-                Probes: [new FamilyProbe("up/down", 30, 8, 87.5, 62.5, 50)]),
+                Probes: [new FamilyProbe("up/down", 30, 8, 87.5, 62.5, 50)], ReversalTrainAccuracy: 88),
         ]);
 
     [Fact]
@@ -32,8 +32,8 @@ public sealed class AblationReportTests
         Assert.Contains("| 48.5 | - | 30.0 | - | - | 20.0 |", md);
         Assert.Contains("| mean +temporal-attention | 0.0100 | -0.0200 |", md);
         Assert.Contains("\"reversal_accuracy\": 97", File.ReadAllText(files[1]));
-        Assert.Contains("| config | all | grow/shrink (10/0 q) | up/down (20/5 q) |", md);
-        Assert.Contains("| mean +temporal-attention | 97.0 / 99.0 | 100.0 / - | 95.0 / 100.0 |", md);
+        Assert.Contains("| config | train clips (seen) | all | grow/shrink (10/0 q) | up/down (20/5 q) |", md);
+        Assert.Contains("| mean +temporal-attention | 88.0 | 97.0 / 99.0 | 100.0 / - | 95.0 / 100.0 |", md);
         Assert.Contains("| mean +temporal-attention | up/down | 30 / 8 | 87.5 | 62.5 | 50.0 |", md);
         string svg = File.ReadAllText(files[2]);
         Assert.StartsWith("<svg", svg);
@@ -49,7 +49,7 @@ public sealed class AblationReportTests
         Assert.Contains(all, c => c.Label == "temporal +dsl");
         var onlyTemporal = AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Heads = ["temporal"], EncoderRows = false });
         Assert.All(onlyTemporal, c => Assert.Equal("temporal", c.Head));
-        Assert.Equal(["temporal", "temporal +dsl", "temporal +queue256", "temporal +twins"], onlyTemporal.Select(c => c.Label));
+        Assert.Equal(["temporal", "temporal +dsl", "temporal +queue256", "temporal +twins", "temporal +twins +text-adapter"], onlyTemporal.Select(c => c.Label));
         Assert.Throws<VidSearchException>(() => AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Heads = ["bogus"] }));
 
         var picked = AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Labels = ["mean", "temporal +temporal-attention +twins"] });

@@ -247,11 +247,17 @@ public sealed class VideoAdaptationTests
     {
         using var clip = MicroClip();
         using var train = VideoSet.Encode(clip, Pairs(1, "train"), keepPixels: true, ct: TestContext.Current.CancellationToken);
-        var options = new VideoTrainingOptions { Head = HeadFactory.Mean, TemporalAttention = true, Prompts = 2, TokenKeep = 12, Epochs = 3, BatchSize = 8, Seed = 2 };
+        var options = new VideoTrainingOptions { Head = HeadFactory.Mean, TemporalAttention = true, Prompts = 2, TokenKeep = 12, TextAdapter = true, Epochs = 3, BatchSize = 8, Seed = 2 };
         manual_seed(2);
         using var model = new VideoModel(clip, Tokenizer.Value, options, Frames);
+        using (var fresh = model.EncodeBaseTexts(["the red square grows"]))
+        {
+            Assert.True(model.AdaptTexts(fresh).allclose(fresh, atol: 1e-6)); // a fresh text adapter is the identity
+        }
+
         VideoHeadTrainer.Train(model, train, null, null, ct: TestContext.Current.CancellationToken);
         Assert.Contains(model.TemporalAttention!.Scales(), s => s != 0);
+        Assert.Contains(model.TextAdapter!.parameters(), p => p.abs().sum().item<float>() > 0);
 
         using var dir = new TempDirectory();
         model.Save(dir.Path, "micro-clip", "uniform:6");

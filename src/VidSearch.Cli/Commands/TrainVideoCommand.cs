@@ -24,6 +24,7 @@ public static class TrainVideoCommand
         var dsl = new Option<bool>("--dsl") { Description = "Dual softmax in the training loss." };
         var queue = new Option<int>("--queue") { Description = "Queue of this many past embeddings as extra negatives (query-independent heads).", DefaultValueFactory = _ => 0 };
         var frameCache = new Option<string?>("--frame-cache") { Description = "Folder where decoded, preprocessed clips are kept and reused by later runs (skips ffmpeg)." };
+        var textAdapter = new Option<bool>("--text-adapter") { Description = "Residual linear adapter on the text embeddings, starting at identity, trained on the captions." };
         var twins = new Option<bool>("--twin-batches") { Description = "Keep clips of one manifest group (a clip and its reversed twin) in the same batch: each is the other's hard negative." };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
@@ -34,7 +35,7 @@ public static class TrainVideoCommand
         var json = CommonOptions.Json();
         var command = new Command("video", "Train a video head (and options) on top of a frozen CLIP, with validation, checkpoints and resume.")
         {
-            data, model, head, prompts, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, twins, frameCache, epochs, batch, lr, seed, sampling, output, json,
+            data, model, head, prompts, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, twins, textAdapter, frameCache, epochs, batch, lr, seed, sampling, output, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -49,6 +50,7 @@ public static class TrainVideoCommand
                 DualSoftmax = parse.GetValue(dsl),
                 Queue = parse.GetValue(queue),
                 TwinBatches = parse.GetValue(twins),
+                TextAdapter = parse.GetValue(textAdapter),
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),

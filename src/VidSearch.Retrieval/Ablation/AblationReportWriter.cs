@@ -75,11 +75,11 @@ public static class AblationReportWriter
             sb.AppendLine();
             sb.AppendLine("Reversal accuracy per event family, test split (test-only caption templates) / val split (unseen clips, train templates); chance 50 %:");
             sb.AppendLine();
-            sb.AppendLine("| config | all | " + string.Join(" | ", families.Select(f => $"{f} ({Queries(first.ReversalFamilies, f)}/{Queries(first.ReversalValFamilies, f)} q)")) + " |");
-            sb.AppendLine("| --- | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", families.Count)));
+            sb.AppendLine("| config | train clips (seen) | all | " + string.Join(" | ", families.Select(f => $"{f} ({Queries(first.ReversalFamilies, f)}/{Queries(first.ReversalValFamilies, f)} q)")) + " |");
+            sb.AppendLine("| --- | ---: | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", families.Count)));
             foreach (var row in detailed)
             {
-                sb.AppendLine($"| {row.Config} | {F(row.ReversalAccuracy)} / {F(row.ReversalValAccuracy)} | " +
+                sb.AppendLine($"| {row.Config} | {F(row.ReversalTrainAccuracy)} | {F(row.ReversalAccuracy)} / {F(row.ReversalValAccuracy)} | " +
                     string.Join(" | ", families.Select(f => $"{F(row.ReversalFamilies!.GetValueOrDefault(f)?.Accuracy)} / {F(row.ReversalValFamilies?.GetValueOrDefault(f)?.Accuracy)}")) + " |");
             }
         }

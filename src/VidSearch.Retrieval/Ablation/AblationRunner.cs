@@ -31,7 +31,8 @@ public sealed record AblationRow(
     double? ReversalValAccuracy = null,
     IReadOnlyDictionary<string, FamilyReversal>? ReversalFamilies = null,
     IReadOnlyDictionary<string, FamilyReversal>? ReversalValFamilies = null,
-    IReadOnlyList<FamilyProbe>? Probes = null);
+    IReadOnlyList<FamilyProbe>? Probes = null,
+    double? ReversalTrainAccuracy = null);
 
 /// <summary>The whole ablation: inputs, sizes, seed, times and rows.</summary>
 public sealed record AblationReport(
@@ -100,12 +101,14 @@ public static class AblationRunner
         list.Add(baseOptions with { Head = HeadFactory.Mean, Prompts = 4 });
         list.Add(baseOptions with { Head = HeadFactory.Ensemble, Prompts = 4, SingleFrame = true });
         list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true });
+        list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true, TextAdapter = true });
         if (options.EncoderRows)
         {
             list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true });
             list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true, TwinBatches = true });
             list.Add(baseOptions with { Head = HeadFactory.Temporal, TemporalAttention = true });
             list.Add(baseOptions with { Head = HeadFactory.Temporal, TemporalAttention = true, TwinBatches = true });
+            list.Add(baseOptions with { Head = HeadFactory.Temporal, TemporalAttention = true, TwinBatches = true, TextAdapter = true });
             list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true, MaskRatio = 0.5 });
             list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true, TokenKeep = 8 });
         }
@@ -225,6 +228,13 @@ public static class AblationRunner
             valFamilies = ReversalDiagnostics.ReversalByFamily(s, cv, revVal);
         }
 
+        double? reversalTrain = null;
+        if (data.Get("reversal-train") is { } revTrain)
+        {
+            var (s, cv) = ScoresOf(model, revTrain);
+            reversalTrain = ReversalTest.Evaluate(s, cv, revTrain.Rows.Select(r => r.Group).ToList()).Accuracy;
+        }
+
         IReadOnlyList<FamilyProbe>? probes = null;
         if ((label == ZeroShot || model.TemporalAttention is not null) && data.Get("reversal-train") is { } probeTrain && data.Get("reversal") is { } probeTest)
         {
@@ -253,7 +263,7 @@ public static class AblationRunner
         }
 
         return new AblationRow(label, training, seconds, valR1, retrieval.TextToVideo, retrieval.VideoToText, dsl, qb, reversal, compositional, top1, fewShot, openSet, choice,
-            model.TemporalAttention?.Scales(), reversalVal, families, valFamilies, probes);
+            model.TemporalAttention?.Scales(), reversalVal, families, valFamilies, probes, reversalTrain);
     }
 
     private static (float[,] Scores, List<int> CaptionVideo) ScoresOf(VideoModel model, VideoSet set)

@@ -40,7 +40,14 @@ public static class VideoHeadTrainer
             captionClip.AddRange(Enumerable.Repeat((long)i, texts.Count));
         }
 
-        using var frozenText = model.Prompts is null ? model.EncodeTexts(captions) : null;
+        Tensor? frozenText = null;
+        if (model.Prompts is null)
+        {
+            using var _ = no_grad();
+            frozenText = model.EncodeBaseTexts(captions);
+        }
+
+        using var frozenTextScope = frozenText;
         using var contrastive = new ContrastiveLoss(new ContrastiveLossOptions { DualSoftmax = options.DualSoftmax, Temperature = 0.05f });
         using var queue = options.Queue > 0 ? new NegativeQueue(model.Clip.EmbeddingDim, options.Queue) : null;
         var modules = model.TrainableModules().Append(contrastive).ToList();
@@ -71,7 +78,7 @@ public static class VideoHeadTrainer
 
             var captionRows = batch.SelectMany(b => clipCaptions[b]).ToArray();
             var text = frozenText is not null
-                ? frozenText.index_select(0, tensor(captionRows.Select(c => (long)c).ToArray()))
+                ? model.AdaptTexts(frozenText.index_select(0, tensor(captionRows.Select(c => (long)c).ToArray())))
                 : model.EncodeTexts(captionRows.Select(c => captions[c]).ToList());
             var positives = ContrastiveLoss.PositivesFromIds(captionRows.Select(c => captionClip[c]).ToList(), batch.Select(b => (long)b).ToList());
             var loss = HeadObjective.Loss(model.Head, contrastive, new TextInputs(text), video, positives, queue);

@@ -12,6 +12,9 @@ public sealed record VideoTrainingOptions
     /// <summary>Learnable prompt vectors inserted after the start token of every text (0 = none).</summary>
     public int Prompts { get; init; }
 
+    /// <summary>A residual linear adapter on the text embeddings, initialised at identity (trains on the captions).</summary>
+    public bool TextAdapter { get; init; }
+
     /// <summary>Temporal attention inside the frozen image encoder (re-runs the encoder in training).</summary>
     public bool TemporalAttention { get; init; }
 
@@ -61,6 +64,7 @@ public sealed record VideoTrainingOptions
             if (DualSoftmax) parts.Add("+dsl");
             if (Queue > 0) parts.Add($"+queue{Queue}");
             if (TwinBatches) parts.Add("+twins");
+            if (TextAdapter) parts.Add("+text-adapter");
             return string.Join(' ', parts);
         }
     }
