@@ -13,7 +13,11 @@ public sealed class AblationReportTests
         new Dictionary<string, int> { ["train"] = 20, ["retrieval"] = 10 },
         [
             new AblationRow(AblationRunner.ZeroShot, "none", 0, null, Metrics(0, 3), Metrics(1, 1), 50, 50, 48.5, null, 30, null, null, 20, null),
-            new AblationRow("mean +temporal-attention", "3 epochs", 4, 50, Metrics(0, 0), Metrics(0, 2), 100, 100, 97, 40, 60, 70, 55, 35, [0.01f, -0.02f]),
+            new AblationRow("mean +temporal-attention", "3 epochs", 4, 50, Metrics(0, 0), Metrics(0, 2), 100, 100, 97, 40, 60, 70, 55, 35, [0.01f, -0.02f],
+                ReversalValAccuracy: 99,
+                ReversalFamilies: new Dictionary<string, FamilyReversal> { ["up/down"] = new(20, 95), ["grow/shrink"] = new(10, 100) },
+                ReversalValFamilies: new Dictionary<string, FamilyReversal> { ["up/down"] = new(5, 100) },
+                Probes: [new FamilyProbe("up/down", 30, 8, 87.5, 62.5, 50)], ReversalTrainAccuracy: 88),
         ]);
 
     [Fact]
@@ -28,6 +32,9 @@ public sealed class AblationReportTests
         Assert.Contains("| 48.5 | - | 30.0 | - | - | 20.0 |", md);
         Assert.Contains("| mean +temporal-attention | 0.0100 | -0.0200 |", md);
         Assert.Contains("\"reversal_accuracy\": 97", File.ReadAllText(files[1]));
+        Assert.Contains("| config | train clips (seen) | all | grow/shrink (10/0 q) | up/down (20/5 q) |", md);
+        Assert.Contains("| mean +temporal-attention | 88.0 | 97.0 / 99.0 | 100.0 / - | 95.0 / 100.0 |", md);
+        Assert.Contains("| mean +temporal-attention | up/down | 30 / 8 | 87.5 | 62.5 | 50.0 |", md);
         string svg = File.ReadAllText(files[2]);
         Assert.StartsWith("<svg", svg);
         Assert.Contains("mean +temporal-attention", svg);
@@ -42,7 +49,12 @@ public sealed class AblationReportTests
         Assert.Contains(all, c => c.Label == "temporal +dsl");
         var onlyTemporal = AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Heads = ["temporal"], EncoderRows = false });
         Assert.All(onlyTemporal, c => Assert.Equal("temporal", c.Head));
-        Assert.Equal(3, onlyTemporal.Count);
+        Assert.Equal(["temporal", "temporal +dsl", "temporal +queue256", "temporal +twins", "temporal +twins +text-adapter"], onlyTemporal.Select(c => c.Label));
         Assert.Throws<VidSearchException>(() => AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Heads = ["bogus"] }));
+
+        var picked = AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Labels = ["mean", "temporal +temporal-attention +twins"] });
+        Assert.Equal(["mean", "temporal +temporal-attention +twins"], picked.Select(c => c.Label));
+        Assert.True(picked[1].TemporalAttention && picked[1].TwinBatches);
+        Assert.Throws<VidSearchException>(() => AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Labels = ["temporal +bogus"] }));
     }
 }

@@ -161,7 +161,7 @@ public sealed class VideoAdaptationTests
     public void Fresh_temporal_attention_reproduces_the_frozen_frames_and_keeps_videos_apart()
     {
         using var clip = MicroClip();
-        using var adapter = new TemporalAttentionAdapter(clip);
+        using var adapter = new TemporalAttentionAdapter(clip, maxFrames: 4);
         manual_seed(7);
         var pixels = randn(new long[] { 2, 4, 3, 32, 32 });
         var mask = ones(2, 4, dtype: ScalarType.Bool);
@@ -179,6 +179,32 @@ public sealed class VideoAdaptationTests
         Assert.True(mixed2[0].allclose(mixed[0], atol: 1e-5)); // video 0 does not see video 1
         Assert.False(mixed2[1].allclose(mixed[1], atol: 1e-4));
 
+        // A padding frame never reaches the valid frames, whatever its pixels.
+        var padded = mask.clone();
+        padded[0, 3] = tensor(false);
+        var withPadding = adapter.Forward(pixels, padded);
+        var noisyPadding = pixels.clone();
+        noisyPadding[0, 3].copy_(randn(3, 32, 32) * 5);
+        Assert.True(adapter.Forward(noisyPadding, padded)[0].narrow(0, 0, 3).allclose(withPadding[0].narrow(0, 0, 3), atol: 1e-5));
+
+        // Divided attention acts on patch tokens too: with every other frame identical, a change confined to one patch of
+        // frame 3 changes frame 0's class embedding only through temporal attention at that patch position.
+        var patchChanged = pixels.clone();
+        patchChanged[0, 3, .., ..8, ..8].add_(3f);
+        var before = adapter.Forward(pixels, mask);
+        var after = adapter.Forward(patchChanged, mask);
+        Assert.False(after[0, 0].allclose(before[0, 0], atol: 1e-5));
+        adapter.get_parameter("scales")!.fill_(0f);
+        Assert.True(adapter.Forward(patchChanged, mask)[0, 0].allclose(frozen[0, 0], atol: 1e-5));
+        adapter.get_parameter("scales")!.fill_(1f);
+
+        // Temporal positions make it order-aware: the reversed video is not just the forward frames reversed.
+        var reversedPixels = pixels.flip(1);
+        var reversedOut = adapter.Forward(reversedPixels, mask);
+        Assert.False(reversedOut.flip(1).allclose(adapter.Forward(pixels, mask), atol: 1e-4));
+        Assert.Throws<VidSearchException>(() => adapter.Forward(randn(new long[] { 1, 5, 3, 32, 32 }), ones(1, 5, dtype: ScalarType.Bool)));
+        Assert.Throws<VidSearchException>(() => new TemporalAttentionAdapter(clip, 0));
+
         // Token reduction keeps the shapes and changes the result.
         var kept = adapter.Forward(pixels, mask, new TokenReduction(TokenKeep: 4));
         var masked = adapter.Forward(pixels, mask, new TokenReduction(MaskRatio: 0.5));
@@ -188,15 +214,50 @@ public sealed class VideoAdaptationTests
     }
 
     [Fact]
+    public void Twin_batches_put_both_clips_of_a_group_in_one_training_unit()
+    {
+        using var clip = MicroClip();
+        using var set = VideoSet.Encode(clip, Pairs(1, "train"), keepPixels: false, ct: TestContext.Current.CancellationToken);
+        var single = VideoHeadTrainer.TrainingUnits(set, twinBatches: false);
+        Assert.Equal(set.Count, single.Count);
+        var twins = VideoHeadTrainer.TrainingUnits(set, twinBatches: true);
+        Assert.Equal(set.Count / 2, twins.Count);
+        Assert.All(twins, u => Assert.Equal(2, u.Length));
+        Assert.All(twins, u => Assert.Equal(set.Rows[u[0]].Group, set.Rows[u[1]].Group));
+        Assert.Equal(Enumerable.Range(0, set.Count), twins.SelectMany(u => u).Order());
+    }
+
+    [Fact]
+    public void Temporal_head_trained_with_twin_batches_learns_the_order()
+    {
+        using var clip = MicroClip();
+        using var train = VideoSet.Encode(clip, Pairs(1, "train"), keepPixels: false, ct: TestContext.Current.CancellationToken);
+        using var test = VideoSet.Encode(clip, Pairs(2, "test"), keepPixels: false, ct: TestContext.Current.CancellationToken);
+        var options = new VideoTrainingOptions { Head = HeadFactory.Temporal, TwinBatches = true, Epochs = 60, BatchSize = 8, LearningRate = 3e-3, Seed = 5 };
+        manual_seed(5);
+        using var temporal = new VideoModel(clip, Tokenizer.Value, options, Frames);
+        var result = VideoHeadTrainer.Train(temporal, train, null, null, ct: TestContext.Current.CancellationToken);
+        double after = ReversalAccuracy(temporal, test);
+        Assert.True(after >= 90, $"temporal +twins reversal accuracy {after:F1}%");
+        Assert.Equal(60 * 2, result.Log.Epochs[^1].Step); // 8 groups, 4 groups (8 clips) a batch
+    }
+
+    [Fact]
     public void Temporal_attention_trains_its_scales_and_the_model_round_trips()
     {
         using var clip = MicroClip();
         using var train = VideoSet.Encode(clip, Pairs(1, "train"), keepPixels: true, ct: TestContext.Current.CancellationToken);
-        var options = new VideoTrainingOptions { Head = HeadFactory.Mean, TemporalAttention = true, Prompts = 2, TokenKeep = 12, Epochs = 3, BatchSize = 8, Seed = 2 };
+        var options = new VideoTrainingOptions { Head = HeadFactory.Mean, TemporalAttention = true, Prompts = 2, TokenKeep = 12, TextAdapter = true, Epochs = 3, BatchSize = 8, Seed = 2 };
         manual_seed(2);
         using var model = new VideoModel(clip, Tokenizer.Value, options, Frames);
+        using (var fresh = model.EncodeBaseTexts(["the red square grows"]))
+        {
+            Assert.True(model.AdaptTexts(fresh).allclose(fresh, atol: 1e-6)); // a fresh text adapter is the identity
+        }
+
         VideoHeadTrainer.Train(model, train, null, null, ct: TestContext.Current.CancellationToken);
         Assert.Contains(model.TemporalAttention!.Scales(), s => s != 0);
+        Assert.Contains(model.TextAdapter!.parameters(), p => p.abs().sum().item<float>() > 0);
 
         using var dir = new TempDirectory();
         model.Save(dir.Path, "micro-clip", "uniform:6");

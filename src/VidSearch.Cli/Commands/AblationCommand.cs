@@ -21,10 +21,12 @@ public static class AblationCommand
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
         var sampling = new Option<string>("--sampling") { Description = "Frame sampling (fixed count), same for training and testing.", DefaultValueFactory = _ => "uniform:8" };
         var noEncoder = new Option<bool>("--no-encoder-rows") { Description = "Skip the rows that re-run the image encoder in training (temporal attention, token masking)." };
+        var frameCache = new Option<string?>("--frame-cache") { Description = "Folder where decoded, preprocessed clips are kept and reused by later runs (skips ffmpeg)." };
+        var rows = new Option<string?>("--rows") { Description = "Comma-separated configuration labels to include (default all), e.g. \"mean,temporal +twins\"." };
         var json = CommonOptions.Json();
         var command = new Command("ablation", "Train and evaluate every video head and option on a synthetic world: markdown table, JSON and SVG.")
         {
-            world, model, output, heads, seed, epochs, batch, lr, sampling, noEncoder, json,
+            world, model, output, heads, seed, epochs, batch, lr, sampling, noEncoder, rows, frameCache, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -40,6 +42,8 @@ public static class AblationCommand
                 Sampling = parse.GetValue(sampling)!,
                 EncoderRows = !parse.GetValue(noEncoder),
                 Heads = parse.GetValue(heads)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                FrameCache = parse.GetValue(frameCache),
+                Labels = parse.GetValue(rows)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
             _ = AblationRunner.Configurations(options);
             if (!Directory.Exists(options.World))
@@ -50,8 +54,10 @@ public static class AblationCommand
             var (clip, tokenizer) = TrainVideoCommand.OpenClip(modelDir);
             using (clip)
             {
-                var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => AblationRunner.Run(clip, tokenizer, options, progress, ct), ct));
-                var files = AblationReportWriter.Write(report, Path.GetFullPath(parse.GetValue(output)!));
+                string outputDir = Path.GetFullPath(parse.GetValue(output)!);
+                var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => AblationRunner.Run(clip, tokenizer, options, progress, ct,
+                    partial => AblationReportWriter.Write(partial, outputDir)), ct));
+                var files = AblationReportWriter.Write(report, outputDir);
                 if (parse.GetValue(json))
                 {
                     JsonOutput.Write(report);

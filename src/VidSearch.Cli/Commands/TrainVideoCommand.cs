@@ -23,6 +23,9 @@ public static class TrainVideoCommand
         var singleFrame = new Option<bool>("--single-frame") { Description = "One random frame per video in training (Singularity); all frames at evaluation." };
         var dsl = new Option<bool>("--dsl") { Description = "Dual softmax in the training loss." };
         var queue = new Option<int>("--queue") { Description = "Queue of this many past embeddings as extra negatives (query-independent heads).", DefaultValueFactory = _ => 0 };
+        var frameCache = new Option<string?>("--frame-cache") { Description = "Folder where decoded, preprocessed clips are kept and reused by later runs (skips ffmpeg)." };
+        var textAdapter = new Option<bool>("--text-adapter") { Description = "Residual linear adapter on the text embeddings, starting at identity, trained on the captions." };
+        var twins = new Option<bool>("--twin-batches") { Description = "Keep clips of one manifest group (a clip and its reversed twin) in the same batch: each is the other's hard negative." };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
@@ -32,7 +35,7 @@ public static class TrainVideoCommand
         var json = CommonOptions.Json();
         var command = new Command("video", "Train a video head (and options) on top of a frozen CLIP, with validation, checkpoints and resume.")
         {
-            data, model, head, prompts, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, epochs, batch, lr, seed, sampling, output, json,
+            data, model, head, prompts, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, twins, textAdapter, frameCache, epochs, batch, lr, seed, sampling, output, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -46,6 +49,8 @@ public static class TrainVideoCommand
                 SingleFrame = parse.GetValue(singleFrame),
                 DualSoftmax = parse.GetValue(dsl),
                 Queue = parse.GetValue(queue),
+                TwinBatches = parse.GetValue(twins),
+                TextAdapter = parse.GetValue(textAdapter),
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
@@ -59,7 +64,7 @@ public static class TrainVideoCommand
                 TorchSharp.torch.manual_seed(options.Seed);
                 var result = await ProgressDisplay.RunAsync(progress => Task.Run(() =>
                 {
-                    var (train, val) = VideoTrainingData.Load(parse.GetValue(data)!, clip, parse.GetValue(sampling)!, options.TemporalAttention, progress, ct);
+                    var (train, val) = VideoTrainingData.Load(parse.GetValue(data)!, clip, parse.GetValue(sampling)!, options.TemporalAttention, progress, ct, parse.GetValue(frameCache));
                     using (train)
                     using (val)
                     {

@@ -17,21 +17,25 @@ public sealed class AblationData : IDisposable
 
     private AblationData(Dictionary<string, VideoSet> sets) => Sets = sets;
 
-    /// <summary>"train", "val", and the benchmark names ("retrieval", "reversal", ...), each a test set; "actions-train" for few-shot support.</summary>
+    /// <summary>
+    /// "train", "val", and the benchmark names ("retrieval", "reversal", ...), each a test set; "actions-train" for few-shot
+    /// support; "reversal-train" (the reversal clips of "train") and "reversal-val" (the reversal val split) for diagnostics.
+    /// </summary>
     public IReadOnlyDictionary<string, VideoSet> Sets { get; }
 
     public VideoSet Train => Sets["train"];
 
     public VideoSet? Get(string name) => Sets.GetValueOrDefault(name);
 
-    public static AblationData Load(string world, ClipModel clip, string sampling, bool keepPixels, IProgress<WorkProgress>? progress = null, CancellationToken ct = default)
+    public static AblationData Load(string world, ClipModel clip, string sampling, bool keepPixels, IProgress<WorkProgress>? progress = null, CancellationToken ct = default,
+        string? frameCache = null)
     {
         if (!Directory.Exists(world))
         {
             throw new VidSearchException(ErrorKind.NotFound, world, "world folder not found (make one with 'vidsearch synth')");
         }
 
-        var reader = new VideoClipReader(sampling, clip.Preprocess);
+        var reader = new VideoClipReader(sampling, clip.Preprocess, frameCache);
         var datasets = new Dictionary<string, ManifestDataset>();
         foreach (var task in new[] { "retrieval", "reversal", "compositional", "actions", "choice" })
         {
@@ -52,10 +56,16 @@ public sealed class AblationData : IDisposable
         {
             var train = new List<VideoClipPixels>();
             IReadOnlyList<VideoClipPixels>? actionsTrain = null;
+            var reversalTrain = new List<int>();
             foreach (var task in TrainingTasks.Where(datasets.ContainsKey))
             {
                 var rows = datasets[task].Split("train").Where(r => r.Captions is { Count: > 0 } && r.Video is not null).ToList();
                 var read = reader.Read(datasets[task], rows, Prefixed(progress, $"{task} train"), ct);
+                if (task == "reversal")
+                {
+                    reversalTrain.AddRange(Enumerable.Range(train.Count, read.Count));
+                }
+
                 train.AddRange(read);
                 if (task == "actions")
                 {
@@ -70,6 +80,17 @@ public sealed class AblationData : IDisposable
 
             sets["train"] = VideoSet.Encode(clip, train, keepPixels, progress, ct);
             Add(sets, "val", reader, datasets["retrieval"], "val", clip, keepPixels, progress, ct);
+            if (reversalTrain.Count > 0)
+            {
+                sets["reversal-train"] = sets["train"].Select(reversalTrain);
+            }
+
+            if (datasets.TryGetValue("reversal", out var reversal))
+            {
+                // Unseen clips captioned with TRAIN templates: order sensitivity without paraphrase generalisation.
+                Add(sets, "reversal-val", reader, reversal, "val", clip, keepPixels, progress, ct);
+            }
+
             foreach (var (task, dataset) in datasets)
             {
                 Add(sets, task, reader, dataset, task == "compositional" ? null : "test", clip, keepPixels, progress, ct);

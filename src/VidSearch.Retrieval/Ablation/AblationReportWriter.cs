@@ -67,8 +67,47 @@ public static class AblationReportWriter
             }
         }
 
+        var detailed = r.Rows.Where(x => x.ReversalFamilies is not null).ToList();
+        if (detailed.Count > 0)
+        {
+            var families = detailed.SelectMany(x => x.ReversalFamilies!.Keys.Concat(x.ReversalValFamilies?.Keys ?? [])).Distinct().Order(StringComparer.Ordinal).ToList();
+            var first = detailed[0];
+            sb.AppendLine();
+            sb.AppendLine("Reversal accuracy per event family, test split (test-only caption templates) / val split (unseen clips, train templates); chance 50 %:");
+            sb.AppendLine();
+            sb.AppendLine("| config | train clips (seen) | all | " + string.Join(" | ", families.Select(f => $"{f} ({Queries(first.ReversalFamilies, f)}/{Queries(first.ReversalValFamilies, f)} q)")) + " |");
+            sb.AppendLine("| --- | ---: | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", families.Count)));
+            foreach (var row in detailed)
+            {
+                sb.AppendLine($"| {row.Config} | {F(row.ReversalTrainAccuracy)} | {F(row.ReversalAccuracy)} / {F(row.ReversalValAccuracy)} | " +
+                    string.Join(" | ", families.Select(f => $"{F(row.ReversalFamilies!.GetValueOrDefault(f)?.Accuracy)} / {F(row.ReversalValFamilies?.GetValueOrDefault(f)?.Accuracy)}")) + " |");
+            }
+        }
+
+        var probed = r.Rows.Where(x => x.Probes is { Count: > 0 }).ToList();
+        if (probed.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Linear probes on the reversal pairs (logistic regression, train split -> test split, accuracy %, chance 50): order = direction from");
+            sb.AppendLine("(later half - earlier half) of the frame embeddings; state = start/end state (side, size, presence) from ONE frame embedding;");
+            sb.AppendLine("text = direction learned on train-template caption embeddings, tested on test-template captions.");
+            sb.AppendLine();
+            sb.AppendLine("| frames of | family | train / test clips | order | state | text |");
+            sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: |");
+            foreach (var row in probed)
+            {
+                foreach (var p in row.Probes!)
+                {
+                    sb.AppendLine(ic, $"| {row.Config} | {p.Family} | {p.TrainClips} / {p.TestClips} | {F(p.Order)} | {F(p.State)} | {F(p.Text)} |");
+                }
+            }
+        }
+
         return sb.ToString();
     }
+
+    private static string Queries(IReadOnlyDictionary<string, FamilyReversal>? families, string family) =>
+        families?.GetValueOrDefault(family)?.Queries.ToString(CultureInfo.InvariantCulture) ?? "0";
 
     private static string F(double? value) => value is double v ? v.ToString("F1", CultureInfo.InvariantCulture) : "-";
 

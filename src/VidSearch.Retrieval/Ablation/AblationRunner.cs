@@ -27,7 +27,12 @@ public sealed record AblationRow(
     double? FewShotTop1,
     double? OpenSetUnseenTop1,
     double? ChoiceAccuracy,
-    float[]? TemporalScales);
+    float[]? TemporalScales,
+    double? ReversalValAccuracy = null,
+    IReadOnlyDictionary<string, FamilyReversal>? ReversalFamilies = null,
+    IReadOnlyDictionary<string, FamilyReversal>? ReversalValFamilies = null,
+    IReadOnlyList<FamilyProbe>? Probes = null,
+    double? ReversalTrainAccuracy = null);
 
 /// <summary>The whole ablation: inputs, sizes, seed, times and rows.</summary>
 public sealed record AblationReport(
@@ -61,10 +66,16 @@ public sealed record AblationOptions
     /// <summary>Heads to include (null = all); option rows are kept when their head is included.</summary>
     public IReadOnlyList<string>? Heads { get; init; }
 
+    /// <summary>Configurations to include by their label (null = all), e.g. "temporal +twins"; applied after <see cref="Heads"/>.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
     /// <summary>Include the rows that re-run the image encoder (temporal attention, token masking): slower.</summary>
     public bool EncoderRows { get; init; } = true;
 
     public int FewShot { get; init; } = 4;
+
+    /// <summary>Folder of decoded, preprocessed clips reused across runs (<see cref="FrameCache"/>); null = decode every time.</summary>
+    public string? FrameCache { get; init; }
 }
 
 /// <summary>
@@ -89,9 +100,15 @@ public static class AblationRunner
         list.Add(baseOptions with { Head = HeadFactory.Temporal, Queue = 256 });
         list.Add(baseOptions with { Head = HeadFactory.Mean, Prompts = 4 });
         list.Add(baseOptions with { Head = HeadFactory.Ensemble, Prompts = 4, SingleFrame = true });
+        list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true });
+        list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true, TextAdapter = true });
         if (options.EncoderRows)
         {
             list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true });
+            list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true, TwinBatches = true });
+            list.Add(baseOptions with { Head = HeadFactory.Temporal, TemporalAttention = true });
+            list.Add(baseOptions with { Head = HeadFactory.Temporal, TemporalAttention = true, TwinBatches = true });
+            list.Add(baseOptions with { Head = HeadFactory.Temporal, TemporalAttention = true, TwinBatches = true, TextAdapter = true });
             list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true, MaskRatio = 0.5 });
             list.Add(baseOptions with { Head = HeadFactory.Mean, TemporalAttention = true, TokenKeep = 8 });
         }
@@ -107,23 +124,44 @@ public static class AblationRunner
             list = list.Where(c => heads.Contains(c.Head)).ToList();
         }
 
+        if (options.Labels is { } labels)
+        {
+            var all = list.Select(c => c.Label).ToHashSet(StringComparer.Ordinal);
+            var unknown = labels.FirstOrDefault(l => !all.Contains(l));
+            if (unknown is not null)
+            {
+                throw VidSearchException.Argument("--rows", $"unknown configuration '{unknown}' (known: {string.Join(", ", all)})");
+            }
+
+            list = list.Where(c => labels.Contains(c.Label)).ToList();
+        }
+
         return list;
     }
 
-    public static AblationReport Run(ClipModel clip, ITokenizer tokenizer, AblationOptions options, IProgress<WorkProgress>? progress = null, CancellationToken ct = default)
+    /// <summary>
+    /// Runs every configuration; <paramref name="partial"/> receives the report so far after each row (e.g. to write it, so
+    /// that a long run interrupted late still leaves its finished rows).
+    /// </summary>
+    public static AblationReport Run(ClipModel clip, ITokenizer tokenizer, AblationOptions options, IProgress<WorkProgress>? progress = null, CancellationToken ct = default,
+        Action<AblationReport>? partial = null)
     {
         var started = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var configs = Configurations(options);
         bool pixels = configs.Any(c => c.TemporalAttention);
-        using var data = AblationData.Load(options.World, clip, options.Sampling, pixels, progress, ct);
+        using var data = AblationData.Load(options.World, clip, options.Sampling, pixels, progress, ct, options.FrameCache);
         int frames = (int)data.Train.Mask.shape[1];
         var rows = new List<AblationRow>();
+        AblationReport Report() => new(Path.GetFullPath(options.World), options.ModelName, options.Sampling, options.Seed, options.Epochs, started, clock.Elapsed.TotalSeconds,
+            data.Sets.ToDictionary(p => p.Key, p => p.Value.Count), rows.ToList());
 
         using (var zero = new VideoModel(clip, tokenizer, new VideoTrainingOptions { Head = HeadFactory.Mean }, frames))
         {
             rows.Add(Evaluate(zero, ZeroShot, "none (frozen CLIP, mean pooling)", 0, null, data, options));
         }
+
+        partial?.Invoke(Report());
 
         int index = 0;
         foreach (var config in configs)
@@ -146,10 +184,10 @@ public static class AblationRunner
             }
 
             rows.Add(Evaluate(model, config.Label, training, seconds, valR1, data, options));
+            partial?.Invoke(Report());
         }
 
-        var sizes = data.Sets.ToDictionary(p => p.Key, p => p.Value.Count);
-        return new AblationReport(Path.GetFullPath(options.World), options.ModelName, options.Sampling, options.Seed, options.Epochs, started, clock.Elapsed.TotalSeconds, sizes, rows);
+        return Report();
     }
 
     /// <summary>Every benchmark for one model.</summary>
@@ -174,11 +212,35 @@ public static class AblationRunner
         var bank = model.Score(bankEmbeddings, frames, test.Mask);
         double qb = RetrievalEvaluator.Evaluate(QueryBankNormalization.Apply(scores, bank), captionVideo).TextToVideo.R1;
 
-        double? reversal = null;
+        double? reversal = null, reversalVal = null;
+        IReadOnlyDictionary<string, FamilyReversal>? families = null, valFamilies = null;
         if (data.Get("reversal") is { } rev)
         {
             var (s, cv) = ScoresOf(model, rev);
             reversal = ReversalTest.Evaluate(s, cv, rev.Rows.Select(r => r.Group).ToList()).Accuracy;
+            families = ReversalDiagnostics.ReversalByFamily(s, cv, rev);
+        }
+
+        if (data.Get("reversal-val") is { } revVal)
+        {
+            var (s, cv) = ScoresOf(model, revVal);
+            reversalVal = ReversalTest.Evaluate(s, cv, revVal.Rows.Select(r => r.Group).ToList()).Accuracy;
+            valFamilies = ReversalDiagnostics.ReversalByFamily(s, cv, revVal);
+        }
+
+        double? reversalTrain = null;
+        if (data.Get("reversal-train") is { } revTrain)
+        {
+            var (s, cv) = ScoresOf(model, revTrain);
+            reversalTrain = ReversalTest.Evaluate(s, cv, revTrain.Rows.Select(r => r.Group).ToList()).Accuracy;
+        }
+
+        IReadOnlyList<FamilyProbe>? probes = null;
+        if ((label == ZeroShot || model.TemporalAttention is not null) && data.Get("reversal-train") is { } probeTrain && data.Get("reversal") is { } probeTest)
+        {
+            using var trainFrames = model.AllFrames(probeTrain);
+            using var testFrames = model.AllFrames(probeTest);
+            probes = ReversalDiagnostics.Probe(probeTrain, trainFrames, probeTest, testFrames, model.EncodeTextsNoGrad);
         }
 
         double? compositional = null;
@@ -201,7 +263,7 @@ public static class AblationRunner
         }
 
         return new AblationRow(label, training, seconds, valR1, retrieval.TextToVideo, retrieval.VideoToText, dsl, qb, reversal, compositional, top1, fewShot, openSet, choice,
-            model.TemporalAttention?.Scales());
+            model.TemporalAttention?.Scales(), reversalVal, families, valFamilies, probes, reversalTrain);
     }
 
     private static (float[,] Scores, List<int> CaptionVideo) ScoresOf(VideoModel model, VideoSet set)

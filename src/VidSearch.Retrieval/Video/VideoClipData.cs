@@ -21,13 +21,19 @@ public sealed class VideoClipReader
 {
     private readonly FrameSampler sampler;
     private readonly ClipPreprocessor preprocessor;
+    private readonly FrameCache? cache;
 
-    public VideoClipReader(string sampling, PreprocessConfig preprocess)
+    /// <param name="sampling">Frame sampling strategy (e.g. uniform:8).</param>
+    /// <param name="preprocess">CLIP preprocessing (image size, mean, std).</param>
+    /// <param name="cacheDirectory">Optional folder of decoded, preprocessed clips (see <see cref="FrameCache"/>); null = always decode.</param>
+    public VideoClipReader(string sampling, PreprocessConfig preprocess, string? cacheDirectory = null)
     {
         var strategy = SamplingStrategies.Parse(sampling);
         sampler = new FrameSampler(strategy);
         preprocessor = new ClipPreprocessor(preprocess);
         Sampling = strategy.Name;
+        cache = cacheDirectory is null ? null : new FrameCache(cacheDirectory, FormattableString.Invariant(
+            $"{strategy.Name}|{preprocess.ImageSize}|{string.Join(',', preprocess.Mean)}|{string.Join(',', preprocess.Std)}"));
     }
 
     public string Sampling { get; }
@@ -61,6 +67,11 @@ public sealed class VideoClipReader
             throw new VidSearchException(ErrorKind.NotFound, path, $"video of row {row.Id} not found");
         }
 
+        if (cache?.TryRead(path, preprocessor.ImageLength) is { } cached)
+        {
+            return new VideoClipPixels(row, cached.Pixels, cached.Mask);
+        }
+
         var video = sampler.Open(path, ct);
         int slots = video.Plan.Count;
         var pixels = new float[slots * preprocessor.ImageLength];
@@ -77,6 +88,7 @@ public sealed class VideoClipReader
             throw new VidSearchException(ErrorKind.InvalidInput, path, $"no frame of row {row.Id} could be decoded: {report.Summary()}");
         }
 
+        cache?.Write(path, pixels, mask);
         return new VideoClipPixels(row, pixels, mask);
     }
 }

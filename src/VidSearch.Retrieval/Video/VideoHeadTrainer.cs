@@ -40,25 +40,35 @@ public static class VideoHeadTrainer
             captionClip.AddRange(Enumerable.Repeat((long)i, texts.Count));
         }
 
-        using var frozenText = model.Prompts is null ? model.EncodeTexts(captions) : null;
+        Tensor? frozenText = null;
+        if (model.Prompts is null)
+        {
+            using var _ = no_grad();
+            frozenText = model.EncodeBaseTexts(captions);
+        }
+
+        using var frozenTextScope = frozenText;
         using var contrastive = new ContrastiveLoss(new ContrastiveLossOptions { DualSoftmax = options.DualSoftmax, Temperature = 0.05f });
         using var queue = options.Queue > 0 ? new NegativeQueue(model.Clip.EmbeddingDim, options.Queue) : null;
         var modules = model.TrainableModules().Append(contrastive).ToList();
+        var units = TrainingUnits(train, options.TwinBatches);
+        int unitBatch = Math.Max(2, (int)Math.Round((double)options.BatchSize * units.Count / train.Count));
         var trainerOptions = new TrainerOptions
         {
             Epochs = options.Epochs,
-            BatchSize = Math.Min(options.BatchSize, train.Count),
+            BatchSize = Math.Min(unitBatch, units.Count),
             LearningRate = options.LearningRate,
             MinLearningRate = options.LearningRate / 100,
             WeightDecay = 0.05,
             Seed = options.Seed,
             CheckpointDirectory = checkpointDirectory,
-            DropLast = train.Count > options.BatchSize,
+            DropLast = units.Count > unitBatch,
         };
         using var trainer = new Trainer(modules, trainerOptions);
 
-        Tensor Loss(int[] batch)
+        Tensor Loss(int[] unitBatch)
         {
+            var batch = unitBatch.SelectMany(u => units[u]).ToArray();
             var rows = tensor(batch.Select(b => (long)b).ToArray());
             var video = model.Videos(train, rows, training: true);
             if (options.SingleFrame)
@@ -68,7 +78,7 @@ public static class VideoHeadTrainer
 
             var captionRows = batch.SelectMany(b => clipCaptions[b]).ToArray();
             var text = frozenText is not null
-                ? frozenText.index_select(0, tensor(captionRows.Select(c => (long)c).ToArray()))
+                ? model.AdaptTexts(frozenText.index_select(0, tensor(captionRows.Select(c => (long)c).ToArray())))
                 : model.EncodeTexts(captionRows.Select(c => captions[c]).ToList());
             var positives = ContrastiveLoss.PositivesFromIds(captionRows.Select(c => captionClip[c]).ToList(), batch.Select(b => (long)b).ToList());
             var loss = HeadObjective.Loss(model.Head, contrastive, new TextInputs(text), video, positives, queue);
@@ -94,7 +104,7 @@ public static class VideoHeadTrainer
         }
 
         var clock = Stopwatch.StartNew();
-        var log = trainer.Fit(train.Count, Loss, validate, progress, ct);
+        var log = trainer.Fit(units.Count, Loss, validate, progress, ct);
         model.SetTraining(false);
         if (lastR1 is null && validation is not null && validate is not null)
         {
@@ -102,6 +112,42 @@ public static class VideoHeadTrainer
         }
 
         return new VideoTrainingResult(log, clock.Elapsed.TotalSeconds, lastR1);
+    }
+
+    /// <summary>
+    /// What one training item is: a clip, or with <paramref name="twinBatches"/> a manifest group of clips (a clip and
+    /// its reversed twin), so that the members of a group always share a batch. Clips without a group stay alone.
+    /// </summary>
+    public static IReadOnlyList<int[]> TrainingUnits(VideoSet train, bool twinBatches)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (!twinBatches)
+        {
+            return Enumerable.Range(0, train.Count).Select(i => new[] { i }).ToList();
+        }
+
+        // Units in order of each group's first clip; a group's members in row order.
+        var members = new List<List<int>>();
+        var slotOfGroup = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < train.Count; i++)
+        {
+            string? group = train.Rows[i].Group;
+            if (group is not null && slotOfGroup.TryGetValue(group, out int slot))
+            {
+                members[slot].Add(i);
+                continue;
+            }
+
+            if (group is not null)
+            {
+                slotOfGroup[group] = members.Count;
+            }
+
+            members.Add([i]);
+        }
+
+        var units = members.Select(m => m.ToArray()).ToList();
+        return units;
     }
 
     /// <summary>Text-to-video and video-to-text retrieval over a set's captioned clips (PROTOCOL.md metrics).</summary>

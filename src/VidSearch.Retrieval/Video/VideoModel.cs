@@ -21,6 +21,7 @@ public sealed class VideoModel : IDisposable
     public const string HeadFolder = "head";
     public const string PromptsFile = "prompts.safetensors";
     public const string TemporalAttentionFile = "temporal-attention.safetensors";
+    public const string TextAdapterFile = "text-adapter.safetensors";
     public const string Format = "vidsearch-video-model";
 
     private static readonly JsonSerializerOptions Json = new()
@@ -44,7 +45,8 @@ public sealed class VideoModel : IDisposable
         clip.eval();
         Head = HeadFactory.Create(options.Head, options.HeadOptions with { Dim = clip.EmbeddingDim, MaxFrames = Math.Max(frames, 1) });
         Prompts = options.Prompts > 0 ? new PromptedTextEncoder(clip, options.Prompts) : null;
-        TemporalAttention = options.TemporalAttention ? new TemporalAttentionAdapter(clip) : null;
+        TextAdapter = options.TextAdapter ? new TextAdapter(clip.EmbeddingDim) : null;
+        TemporalAttention = options.TemporalAttention ? new TemporalAttentionAdapter(clip, Math.Max(frames, 1)) : null;
         Reduction = new TokenReduction(options.MaskRatio, options.TokenKeep);
         Reduction.Validate(TemporalAttention?.Patches ?? int.MaxValue);
     }
@@ -61,6 +63,8 @@ public sealed class VideoModel : IDisposable
 
     public TemporalAttentionAdapter? TemporalAttention { get; }
 
+    public TextAdapter? TextAdapter { get; }
+
     public TokenReduction Reduction { get; }
 
     /// <summary>The trainable modules (head, then prompts and temporal attention when present).</summary>
@@ -69,6 +73,7 @@ public sealed class VideoModel : IDisposable
         var list = new List<nn.Module> { Head.AsModule() };
         if (Prompts is not null) list.Add(Prompts);
         if (TemporalAttention is not null) list.Add(TemporalAttention);
+        if (TextAdapter is not null) list.Add(TextAdapter);
         return list;
     }
 
@@ -80,8 +85,18 @@ public sealed class VideoModel : IDisposable
         }
     }
 
-    /// <summary>Normalised text embeddings [Q, E]; differentiable in the prompts when there are any.</summary>
+    /// <summary>Normalised text embeddings [Q, E]; differentiable in the prompts and the text adapter when there are any.</summary>
     public Tensor EncodeTexts(IReadOnlyList<string> texts)
+    {
+        using var scope = NewDisposeScope();
+        return AdaptTexts(EncodeBaseTexts(texts)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The text adapter applied to normalised base embeddings [Q, E] (identity without an adapter).</summary>
+    public Tensor AdaptTexts(Tensor baseEmbeddings) => TextAdapter is null ? baseEmbeddings.alias() : TextAdapter.forward(baseEmbeddings);
+
+    /// <summary>Normalised text embeddings [Q, E] before the text adapter: frozen CLIP text features, or through the prompts.</summary>
+    public Tensor EncodeBaseTexts(IReadOnlyList<string> texts)
     {
         if (texts.Count == 0)
         {
@@ -199,6 +214,11 @@ public sealed class VideoModel : IDisposable
             SafeTensors.Write(Path.Combine(directory, TemporalAttentionFile), TemporalAttention.state_dict(), new Dictionary<string, string> { ["format"] = Format });
         }
 
+        if (TextAdapter is not null)
+        {
+            SafeTensors.Write(Path.Combine(directory, TextAdapterFile), TextAdapter.state_dict(), new Dictionary<string, string> { ["format"] = Format });
+        }
+
         var config = new VideoModelConfig(Format, 1, Head.Name, clipModel, Clip.ModelId, Clip.EmbeddingDim, Clip.Config.ImageSize, sampling,
             Options.Prompts, Options.TemporalAttention, TemporalAttention?.Scales(), Options, validation);
         Training.AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), JsonSerializer.Serialize(config, Json));
@@ -248,6 +268,11 @@ public sealed class VideoModel : IDisposable
             {
                 Load(model.TemporalAttention, Path.Combine(directory, TemporalAttentionFile));
             }
+
+            if (model.TextAdapter is not null)
+            {
+                Load(model.TextAdapter, Path.Combine(directory, TextAdapterFile));
+            }
         }
 
         return (model, config);
@@ -286,6 +311,7 @@ public sealed class VideoModel : IDisposable
         Head.AsModule().Dispose();
         Prompts?.Dispose();
         TemporalAttention?.Dispose();
+        TextAdapter?.Dispose();
     }
 }
 

@@ -88,6 +88,19 @@ public sealed class VideoSet : IDisposable
         return new VideoSet(rows, frames.view(clips.Count, t, e), maskTensor, keepPixels ? pixelTensor : null);
     }
 
+    /// <summary>A new set of the given rows (copies of their frames, mask and pixels).</summary>
+    public VideoSet Select(IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0 || rows.Any(r => r < 0 || r >= Count))
+        {
+            throw VidSearchException.Argument("rows", $"need 1 or more row indices in [0, {Count})");
+        }
+
+        using var index = tensor(rows.Select(r => (long)r).ToArray());
+        return new VideoSet(rows.Select(r => Rows[r]).ToList(), Frames.index_select(0, index), Mask.index_select(0, index), Pixels?.index_select(0, index));
+    }
+
     public void Dispose()
     {
         Frames.Dispose();

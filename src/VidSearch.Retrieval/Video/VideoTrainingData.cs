@@ -11,7 +11,7 @@ namespace VidSearch.Retrieval.Video;
 public static class VideoTrainingData
 {
     public static (VideoSet Train, VideoSet? Validation) Load(string path, ClipModel clip, string sampling, bool keepPixels,
-        IProgress<WorkProgress>? progress = null, CancellationToken ct = default)
+        IProgress<WorkProgress>? progress = null, CancellationToken ct = default, string? frameCache = null)
     {
         var sources = new List<ManifestDataset>();
         ManifestDataset? validationSource;
@@ -44,7 +44,7 @@ public static class VideoTrainingData
             throw new VidSearchException(ErrorKind.NotFound, path, "training data folder not found");
         }
 
-        var reader = new VideoClipReader(sampling, clip.Preprocess);
+        var reader = new VideoClipReader(sampling, clip.Preprocess, frameCache);
         var train = new List<VideoClipPixels>();
         foreach (var source in sources)
         {

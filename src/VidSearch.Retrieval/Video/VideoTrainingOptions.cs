@@ -12,6 +12,9 @@ public sealed record VideoTrainingOptions
     /// <summary>Learnable prompt vectors inserted after the start token of every text (0 = none).</summary>
     public int Prompts { get; init; }
 
+    /// <summary>A residual linear adapter on the text embeddings, initialised at identity (trains on the captions).</summary>
+    public bool TextAdapter { get; init; }
+
     /// <summary>Temporal attention inside the frozen image encoder (re-runs the encoder in training).</summary>
     public bool TemporalAttention { get; init; }
 
@@ -29,6 +32,12 @@ public sealed record VideoTrainingOptions
 
     /// <summary>Momentum-free FIFO queue of this many past embeddings as extra negatives (0 = none; query-independent heads only).</summary>
     public int Queue { get; init; }
+
+    /// <summary>
+    /// Batches of clip groups (a clip and its reversed twin share a manifest group): twins always land in the same
+    /// batch, so each is the other's hard negative and the loss cannot be met by object identity alone.
+    /// </summary>
+    public bool TwinBatches { get; init; }
 
     public int Epochs { get; init; } = 10;
 
@@ -54,6 +63,8 @@ public sealed record VideoTrainingOptions
             if (SingleFrame) parts.Add("+single-frame");
             if (DualSoftmax) parts.Add("+dsl");
             if (Queue > 0) parts.Add($"+queue{Queue}");
+            if (TwinBatches) parts.Add("+twins");
+            if (TextAdapter) parts.Add("+text-adapter");
             return string.Join(' ', parts);
         }
     }
