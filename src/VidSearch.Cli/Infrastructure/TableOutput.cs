@@ -19,6 +19,8 @@ public static class TableOutput
             table.AddRow(row.Select(cell => new Text(cell)).ToArray());
         }
 
-        AnsiConsole.Write(table);
+        // A console over the current Console.Out (not Spectre's static one, which keeps the first writer it saw).
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        console.Write(table);
     }
 }
