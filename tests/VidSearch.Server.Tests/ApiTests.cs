@@ -243,10 +243,10 @@ public class ApiTests(ServerWorld world)
     [Fact]
     public async Task WideFramesAreScaledDownToTheThumbnailWidth()
     {
-        using var collection = new Collections.CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder), thumbnailWidth: 32);
+        using var collection = new Collections.CollectionService(world.Collection, new NonOwningEmbedder(world.Embedder), thumbnailWidth: 32);
         var image = VidSearch.Media.Imaging.PngReader.TryRead(await collection.ThumbnailAsync(1, 1.0, CancellationToken.None))!;
         Assert.Equal((32, 32), (image.Width, image.Height));
-        Assert.Throws<VidSearch.Core.VidSearchException>(() => new Collections.CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder), thumbnailWidth: 4));
+        Assert.Throws<VidSearch.Core.VidSearchException>(() => new Collections.CollectionService(world.Collection, new NonOwningEmbedder(world.Embedder), thumbnailWidth: 4));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public class BrowserTests(ServerWorld world)
         // With an API key on the collection: the page asks for it, API calls send it, thumbnails and the video use signed links.
         string copy = world.CopyCollection();
         string key = Security.ApiKeyStore.ForCollection(copy).Create("browser test").Key;
-        using var collection = new CollectionService(copy, new SecurityTests.NonOwningEmbedder(world.Embedder));
+        using var collection = new CollectionService(copy, new NonOwningEmbedder(world.Embedder));
         await using var app = VidSearchServer.Build(new ServerOptions { Urls = "http://127.0.0.1:0" }, collection);
         await app.StartAsync();
         string address = VidSearchServer.Addresses(app).First();
@@ -101,7 +101,7 @@ public class BrowserTests(ServerWorld world)
     [InlineData("/api/videos/1/stream%00/../../etc/passwd")]
     public async Task KestrelRefusesRawTraversalTargets(string target)
     {
-        using var collection = new CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder));
+        using var collection = new CollectionService(world.Collection, new NonOwningEmbedder(world.Embedder));
         await using var app = VidSearchServer.Build(new ServerOptions { Urls = "http://127.0.0.1:0" }, collection);
         await app.StartAsync();
         var uri = new Uri(VidSearchServer.Addresses(app).First());

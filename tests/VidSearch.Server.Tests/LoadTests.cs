@@ -10,7 +10,7 @@ public class LoadTests(ServerWorld world)
     [Fact]
     public async Task SixteenClientsOnLoopbackGetNoErrors()
     {
-        using var collection = new CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder));
+        using var collection = new CollectionService(world.Collection, new NonOwningEmbedder(world.Embedder));
         var report = await ServeBenchmark.RunAsync(collection, new LoadOptions { Requests = 192, Concurrency = 16, TimeLimit = TimeSpan.FromSeconds(60) });
         TestContext.Current.SendDiagnosticMessage("load test: " + report.Summary());
         Assert.Equal(192, report.Sent);
@@ -26,7 +26,7 @@ public class LoadTests(ServerWorld world)
     public async Task ErrorsAreCountedNotHidden()
     {
         // The load generator refuses any address but loopback, so the error count is checked on a real loopback server.
-        using var collection = new CollectionService(world.Collection, new SecurityTests.NonOwningEmbedder(world.Embedder));
+        using var collection = new CollectionService(world.Collection, new NonOwningEmbedder(world.Embedder));
         await using var server = Hosting.VidSearchServer.Build(new Hosting.ServerOptions { Urls = "http://127.0.0.1:0", RateLimitPerMinute = 0 }, collection);
         await server.StartAsync();
         using var client = new HttpClient { BaseAddress = new Uri(Hosting.VidSearchServer.Addresses(server).First()) };

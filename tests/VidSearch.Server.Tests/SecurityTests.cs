@@ -149,23 +149,6 @@ public class SecurityTests(ServerWorld world)
         Assert.False(response.Headers.Contains("Server"));
     }
 
-    internal sealed class NonOwningEmbedder(Collections.IQueryEmbedder inner) : Collections.IQueryEmbedder
-    {
-        public string ModelId => inner.ModelId;
-
-        public int ContextLength => inner.ContextLength;
-
-        public int CountTokens(string text) => inner.CountTokens(text);
-
-        public float[] EmbedText(string text) => inner.EmbedText(text);
-
-        public float[] EmbedImage(string path, CancellationToken cancellationToken) => inner.EmbedImage(path, cancellationToken);
-
-        public void Dispose()
-        {
-        }
-    }
-
     private sealed class FailingEmbedder(Collections.IQueryEmbedder inner) : Collections.IQueryEmbedder
     {
         public string ModelId => inner.ModelId;

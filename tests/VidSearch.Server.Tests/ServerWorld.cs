@@ -56,7 +56,7 @@ public sealed class ServerWorld : IDisposable
 
         PngWriter.Write(Image, new RgbImage(pixels, 48, 40));
         _model = ModelOpener.Open(Model);
-        Embedder = new SharedEmbedder(new ModelQueryEmbedder(_model));
+        Embedder = new NonOwningEmbedder(new ModelQueryEmbedder(_model));
     }
 
     public string Model { get; }
@@ -125,24 +125,6 @@ public sealed class ServerWorld : IDisposable
     {
         _model.Dispose();
         _root.Dispose();
-    }
-
-    /// <summary>The shared embedder, lent to each test's <see cref="CollectionService"/> without being disposed by it.</summary>
-    private sealed class SharedEmbedder(IQueryEmbedder inner) : IQueryEmbedder
-    {
-        public string ModelId => inner.ModelId;
-
-        public int ContextLength => inner.ContextLength;
-
-        public int CountTokens(string text) => inner.CountTokens(text);
-
-        public float[] EmbedText(string text) => inner.EmbedText(text);
-
-        public float[] EmbedImage(string path, CancellationToken cancellationToken) => inner.EmbedImage(path, cancellationToken);
-
-        public void Dispose()
-        {
-        }
     }
 }
 
