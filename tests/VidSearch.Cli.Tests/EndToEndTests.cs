@@ -69,12 +69,7 @@ public class EndToEndTests(TinyWorld world)
 
     internal static async Task<(int Code, string Out, string Err)> Run(params string[] args)
     {
-        var root = new RootCommand("vidsearch");
-        foreach (var command in CommandCatalog.All())
-        {
-            root.Subcommands.Add(command);
-        }
-
+        var root = CommandCatalog.CreateRoot();
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();

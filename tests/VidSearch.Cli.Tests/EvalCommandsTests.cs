@@ -14,30 +14,7 @@ public sealed class ConsoleCapture;
 [Collection(nameof(ConsoleCapture))]
 public class EvalCommandsTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var root = new RootCommand("vidsearch");
-        foreach (var command in CommandCatalog.All())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            int code = await root.Parse(args).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
-            return (code, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => EndToEndTests.Run(args);
 
     [Fact]
     public async Task InspectCountsTheRealMsrvtt1kAList()

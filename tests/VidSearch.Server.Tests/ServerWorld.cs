@@ -94,12 +94,7 @@ public sealed class ServerWorld : IDisposable
     /// <summary>Runs a vidsearch command in process; returns its exit code and what it printed (stdout + stderr).</summary>
     public static (int Code, string Output) RunCli(params string[] args)
     {
-        var root = new RootCommand("vidsearch");
-        foreach (var command in CommandCatalog.All())
-        {
-            root.Subcommands.Add(command);
-        }
-
+        var root = CommandCatalog.CreateRoot();
         lock (ConsoleLock)
         {
             var (oldOut, oldErr) = (Console.Out, Console.Error);

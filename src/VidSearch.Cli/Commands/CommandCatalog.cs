@@ -5,6 +5,18 @@ namespace VidSearch.Cli.Commands;
 /// <summary>The one place where the CLI's commands are registered.</summary>
 public static class CommandCatalog
 {
+    /// <summary>The `vidsearch` root command with every command registered (the program and in-process tests run this).</summary>
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("vidsearch: search, classify and localize moments in video collections with CLIP-family models.");
+        foreach (var command in All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
