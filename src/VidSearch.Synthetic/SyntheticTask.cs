@@ -19,6 +19,12 @@ public enum SyntheticTask
     Choice,
     /// <summary>Single frames (PNG) with static captions, for image-text pretraining.</summary>
     Static,
+    /// <summary>
+    /// Short clips and their reversed twins as film strips (one PNG of a few frames side by side, `frames` in the row)
+    /// with captions from every paraphrase template, for video-text pretraining (the offline stand-in for web video
+    /// captions, which real CLIP-family models have seen).
+    /// </summary>
+    Motion,
 }
 
 public static class SyntheticTasks

@@ -2,6 +2,15 @@ using VidSearch.Core;
 
 namespace VidSearch.Synthetic;
 
+/// <summary>Which caption templates the motion (video-text pretraining) task draws from.</summary>
+public enum MotionTemplates
+{
+    /// <summary>Train and test-only templates alike (web text knows every paraphrase).</summary>
+    All,
+    /// <summary>Train templates only (test-only words then never occur in any pretraining text).</summary>
+    Train,
+}
+
 /// <summary>Every parameter of the synthetic world and of a generated dataset (defaults from SYNTHETIC.md).</summary>
 public sealed record WorldOptions
 {
@@ -63,6 +72,15 @@ public sealed record WorldOptions
     /// <summary>Static image-caption pairs (PNG) of the static task.</summary>
     public int StaticPairs { get; init; } = 1000;
 
+    /// <summary>Film strips of the motion task (clips and their reversed twins: MotionClips/2 pairs).</summary>
+    public int MotionClips { get; init; } = 1000;
+
+    /// <summary>Frames per film strip of the motion task, sampled at the midpoints of equal segments of the clip.</summary>
+    public int StripFrames { get; init; } = 4;
+
+    /// <summary>Which paraphrase templates motion captions use: all (train and test-only, as web text would) or train only.</summary>
+    public MotionTemplates MotionTemplates { get; init; } = MotionTemplates.All;
+
     /// <summary>Clips rendered and encoded at the same time (one ffmpeg process each).</summary>
     public int Parallelism { get; init; } = 2;
 
@@ -76,6 +94,10 @@ public sealed record WorldOptions
         Require(Clips <= 10_000_000, "--clips", $"{Clips} is absurdly large");
         Require(StaticPairs >= 0, "--static-pairs", $"{StaticPairs} is negative");
         Require(StaticPairs <= 100_000_000, "--static-pairs", $"{StaticPairs} is absurdly large");
+        Require(MotionClips >= 0, "--motion-clips", $"{MotionClips} is negative");
+        Require(MotionClips <= 10_000_000, "--motion-clips", $"{MotionClips} is absurdly large");
+        Require(StripFrames is >= 2 and <= 32, "--strip-frames", $"{StripFrames} is outside [2, 32]");
+        Require(Enum.IsDefined(MotionTemplates), "--motion-templates", $"{MotionTemplates} is not a template choice");
         Require(CanvasSize is >= 32 and <= 2048 && CanvasSize % 2 == 0, "--size", $"{CanvasSize} is not an even side in [32, 2048]");
         Require(Fps is >= 1 and <= 120, "--fps", $"{Fps} is outside [1, 120]");
         Require(ClipMinSeconds > 0 && ClipMinSeconds <= ClipMaxSeconds && ClipMaxSeconds <= 600, "--min-seconds/--max-seconds",

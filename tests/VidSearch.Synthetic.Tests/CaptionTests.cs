@@ -135,7 +135,8 @@ public class CaptionTests
             .ToList();
         var planner = new DatasetPlanner(new WorldOptions { Seed = 2, Clips = 120 });
         int testCaptions = 0;
-        foreach (var task in SyntheticTasks.All.Where(t => t != SyntheticTask.Static))
+        // The motion task (video-text pretraining) uses every template on purpose: see MotionStripTests.
+        foreach (var task in SyntheticTasks.All.Where(t => t is not (SyntheticTask.Static or SyntheticTask.Motion)))
         {
             foreach (var item in planner.Plan(task))
             {

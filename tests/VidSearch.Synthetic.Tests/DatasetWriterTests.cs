@@ -9,7 +9,7 @@ namespace VidSearch.Synthetic.Tests;
 
 public class DatasetWriterTests
 {
-    private static readonly WorldOptions Small = new() { Seed = 21, Clips = 6, StaticPairs = 8, ClipMaxSeconds = 3, LocalizationMinSeconds = 12, LocalizationMaxSeconds = 13 };
+    private static readonly WorldOptions Small = new() { Seed = 21, Clips = 6, StaticPairs = 8, MotionClips = 4, ClipMaxSeconds = 3, LocalizationMinSeconds = 12, LocalizationMaxSeconds = 13 };
 
     [Fact]
     public async Task Same_seed_gives_the_same_manifests_and_frames_and_another_seed_does_not()
@@ -48,7 +48,7 @@ public class DatasetWriterTests
         foreach (var task in SyntheticTasks.All)
         {
             var dataset = ManifestReader.Read(Path.Combine(dir.Path, task.Name()));
-            Assert.Equal(task == SyntheticTask.Static ? 8 : 6, dataset.Rows.Count);
+            Assert.Equal(task switch { SyntheticTask.Static => 8, SyntheticTask.Motion => 4, _ => 6 }, dataset.Rows.Count);
             Assert.All(dataset.Rows, r => Assert.True(new FileInfo(dataset.MediaPath(r)).Length > 0, r.Id));
             Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(dir.Path, task.Name()), "*partial*", SearchOption.AllDirectories));
         }

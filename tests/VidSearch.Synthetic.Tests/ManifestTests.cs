@@ -56,6 +56,8 @@ public class ManifestTests
     [InlineData("{\"id\":\"a\",\"video\":\"a.mp4\",\"split\":\"test\",\"events\":[{\"label\":\"x\",\"start\":2,\"end\":1}]}", ":1", "start < end")]
     [InlineData("{\"id\":\"a\",\"video\":", ":1", "not a valid manifest row")]
     [InlineData("null", ":1", "null")]
+    [InlineData("{\"id\":\"a\",\"video\":\"a.mp4\",\"split\":\"train\",\"frames\":4}", ":1", "'frames'")]
+    [InlineData("{\"id\":\"a\",\"image\":\"a.png\",\"split\":\"train\",\"frames\":0}", ":1", "'frames'")]
     public void Bad_rows_name_the_file_line_and_cause(string content, string line, string cause)
     {
         using var dir = new TempDirectory();

@@ -15,8 +15,11 @@ public static class SynthCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder (one sub-folder per task, each with manifest.jsonl).", Required = true };
         var clips = new Option<int>("--clips", "-n") { Description = "Clips per task (the reversal task makes clips/2 pairs).", DefaultValueFactory = _ => defaults.Clips };
         var seed = new Option<long>("--seed", "-s") { Description = "Seed: same seed and options give the same datasets.", DefaultValueFactory = _ => 0 };
-        var task = new Option<string>("--task", "-t") { Description = "retrieval, reversal, compositional, actions, localization, choice, static, a comma-separated list, or all.", DefaultValueFactory = _ => "all" };
+        var task = new Option<string>("--task", "-t") { Description = "retrieval, reversal, compositional, actions, localization, choice, static, motion, a comma-separated list, or all.", DefaultValueFactory = _ => "all" };
         var staticPairs = new Option<int>("--static-pairs") { Description = "Image-caption pairs (PNG) of the static task.", DefaultValueFactory = _ => defaults.StaticPairs };
+        var motionClips = new Option<int>("--motion-clips") { Description = "Film strips of the motion task (clips and their reversed twins, for video-text pretraining).", DefaultValueFactory = _ => defaults.MotionClips };
+        var stripFrames = new Option<int>("--strip-frames") { Description = "Frames per film strip of the motion task.", DefaultValueFactory = _ => defaults.StripFrames };
+        var motionTemplates = new Option<MotionTemplates>("--motion-templates") { Description = "Caption templates of the motion task: All (train and test-only, like web text) or Train.", DefaultValueFactory = _ => defaults.MotionTemplates };
         var size = new Option<int>("--size") { Description = "Canvas side in pixels.", DefaultValueFactory = _ => defaults.CanvasSize };
         var fps = new Option<int>("--fps") { Description = "Frames per second.", DefaultValueFactory = _ => defaults.Fps };
         var minSeconds = new Option<double>("--min-seconds") { Description = "Shortest clip (retrieval-style tasks).", DefaultValueFactory = _ => defaults.ClipMinSeconds };
@@ -30,7 +33,7 @@ public static class SynthCommand
         var json = CommonOptions.Json();
         var command = new Command("synth", "Render the synthetic video world: clips, captions and manifests for training and evaluation.")
         {
-            output, clips, seed, task, staticPairs, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
+            output, clips, seed, task, staticPairs, motionClips, stripFrames, motionTemplates, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -40,6 +43,9 @@ public static class SynthCommand
                 Seed = parse.GetValue(seed),
                 Clips = parse.GetValue(clips),
                 StaticPairs = parse.GetValue(staticPairs),
+                MotionClips = parse.GetValue(motionClips),
+                StripFrames = parse.GetValue(stripFrames),
+                MotionTemplates = parse.GetValue(motionTemplates),
                 CanvasSize = parse.GetValue(size),
                 Fps = parse.GetValue(fps),
                 ClipMinSeconds = parse.GetValue(minSeconds),
@@ -66,7 +72,7 @@ public static class SynthCommand
             {
                 foreach (var t in summary.Tasks)
                 {
-                    string what = t.Images > 0 ? $"{t.Images} images" : $"{t.Videos} clips ({t.Frames} frames)";
+                    string what = t.Images > 0 ? (t.Frames > t.Images ? $"{t.Images} strips ({t.Frames} frames)" : $"{t.Images} images") : $"{t.Videos} clips ({t.Frames} frames)";
                     Console.WriteLine($"{t.Task,-14} {what,-28} {t.Seconds,7:0.0} s  {t.ItemsPerSecond,7:0.0}/s  {t.Folder}");
                 }
 

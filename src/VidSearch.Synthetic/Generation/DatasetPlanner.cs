@@ -31,18 +31,21 @@ public sealed class DatasetPlanner
 
     public static string ImagePath(string id) => $"images/{id}.png";
 
+    public static string StripPath(string id) => $"strips/{id}.png";
+
     /// <summary>Number of items the task will hold.</summary>
     public int Count(SyntheticTask task) => task switch
     {
         SyntheticTask.Static => _options.StaticPairs,
         SyntheticTask.Reversal => 2 * (_options.Clips / 2),
+        SyntheticTask.Motion => 2 * (_options.MotionClips / 2),
         _ => _options.Clips,
     };
 
     /// <summary>All items of a task, in manifest order.</summary>
     public IReadOnlyList<DatasetItem> Plan(SyntheticTask task)
     {
-        int units = task == SyntheticTask.Reversal ? _options.Clips / 2 : Count(task);
+        int units = task is SyntheticTask.Reversal or SyntheticTask.Motion ? Count(task) / 2 : Count(task);
         var splits = AssignSplits(task, units);
         var items = new List<DatasetItem>(Count(task));
         for (int i = 0; i < units; i++)
@@ -106,6 +109,31 @@ public sealed class DatasetPlanner
                 // Both twins draw their templates from the same stream, so their captions are parallel.
                 yield return new DatasetItem(Row(id + "-f", split) with { Captions = Texts(forward, set, new DeterministicRandom(captionSeed)), Group = group }, forward);
                 yield return new DatasetItem(Row(id + "-r", split) with { Captions = Texts(backward, set, new DeterministicRandom(captionSeed)), Group = group }, backward);
+                break;
+            }
+
+            case SyntheticTask.Motion:
+            {
+                // Video-text pretraining pairs: like the reversal task (a clip and its twin share a batch through their
+                // group), but stored as film strips and captioned with every template, as web captions would be.
+                var forward = Clip.Forward(_scenes.Retrieval(rng, heldOut, requireReversible: true));
+                var backward = ClipReverser.Reverse(forward);
+                ulong captionSeed = rng.NextUInt64();
+                string group = $"pair-{index:D6}";
+                foreach (var (clip, suffix) in new[] { (forward, "-f"), (backward, "-r") })
+                {
+                    var row = new ManifestRow
+                    {
+                        Id = id + suffix,
+                        Image = StripPath(id + suffix),
+                        Frames = _options.StripFrames,
+                        Split = split,
+                        Captions = MotionTexts(clip, new DeterministicRandom(captionSeed)),
+                        Group = group,
+                    };
+                    yield return new DatasetItem(row, clip);
+                }
+
                 break;
             }
 
@@ -177,6 +205,28 @@ public sealed class DatasetPlanner
 
     private IReadOnlyList<string> Texts(Clip clip, TemplateSet set, DeterministicRandom rng)
         => _grammar.Describe(Clause.Of(clip.Events), set, _options.CaptionsPerClip, rng).Select(c => c.Text).ToList();
+
+    /// <summary>Captions of a motion strip: with <see cref="MotionTemplates.All"/>, about half from the test-only templates.</summary>
+    private IReadOnlyList<string> MotionTexts(Clip clip, DeterministicRandom rng)
+    {
+        var clauses = Clause.Of(clip.Events);
+        int count = _options.CaptionsPerClip;
+        if (_options.MotionTemplates == MotionTemplates.Train)
+        {
+            return _grammar.Describe(clauses, TemplateSet.Train, count, rng).Select(c => c.Text).ToList();
+        }
+
+        int fromTest = count / 2;
+        return _grammar.Describe(clauses, TemplateSet.Train, count - fromTest, rng)
+            .Concat(_grammar.Describe(clauses, TemplateSet.Test, fromTest, rng))
+            .Select(c => c.Text)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The clip frames a film strip of <paramref name="frames"/> shows: midpoints of equal segments.</summary>
+    public static int[] StripFrameIndices(int frameCount, int frames)
+        => Enumerable.Range(0, frames).Select(k => Math.Min(frameCount - 1, (int)((k + 0.5) * frameCount / frames))).ToArray();
 
     private static ManifestRow Row(string id, string split) => new() { Id = id, Video = VideoPath(id), Split = split };
 

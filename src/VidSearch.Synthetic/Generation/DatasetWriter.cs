@@ -74,8 +74,8 @@ public sealed class DatasetWriter
     {
         var watch = Stopwatch.StartNew();
         var items = _planner.Plan(task);
-        bool images = task == SyntheticTask.Static;
-        Directory.CreateDirectory(Path.Combine(folder, images ? "images" : "videos"));
+        bool images = task is SyntheticTask.Static or SyntheticTask.Motion;
+        Directory.CreateDirectory(Path.Combine(folder, task == SyntheticTask.Motion ? "strips" : images ? "images" : "videos"));
         string manifest = Path.Combine(folder, ManifestWriter.FileName);
         File.Delete(manifest);
 
@@ -170,7 +170,27 @@ public sealed class DatasetWriter
     private static int WriteImage(DatasetItem item, string path)
     {
         var renderer = new FrameRenderer(item.Clip);
-        PngWriter.Write(path, renderer.Render(0), renderer.Width, renderer.Height);
-        return 1;
+        if (item.Row.Frames is not int frames || frames == 1)
+        {
+            PngWriter.Write(path, renderer.Render(0), renderer.Width, renderer.Height);
+            return 1;
+        }
+
+        // A film strip: the sampled frames side by side, left to right in time order.
+        int width = renderer.Width * frames, rowBytes = renderer.Width * 3;
+        var strip = new byte[width * renderer.Height * 3];
+        var frame = new byte[renderer.FrameLength];
+        var indices = DatasetPlanner.StripFrameIndices(renderer.FrameCount, frames);
+        for (int k = 0; k < frames; k++)
+        {
+            renderer.Render(indices[k], frame);
+            for (int y = 0; y < renderer.Height; y++)
+            {
+                frame.AsSpan(y * rowBytes, rowBytes).CopyTo(strip.AsSpan((y * width + k * renderer.Width) * 3, rowBytes));
+            }
+        }
+
+        PngWriter.Write(path, strip, width, renderer.Height);
+        return frames;
     }
 }

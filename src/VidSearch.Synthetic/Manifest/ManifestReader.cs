@@ -90,6 +90,11 @@ public static class ManifestReader
             Fail($"row '{row.Id}' has neither 'video' nor 'image'");
         }
 
+        if (row.Frames is int frames && (frames < 1 || frames > 1024 || string.IsNullOrWhiteSpace(row.Image)))
+        {
+            Fail($"row '{row.Id}': 'frames' ({frames}) must be in 1..1024 and belongs to an 'image' row (a film strip)");
+        }
+
         if (row.Captions is { } captions && captions.Any(string.IsNullOrWhiteSpace))
         {
             Fail($"row '{row.Id}': a caption is empty");

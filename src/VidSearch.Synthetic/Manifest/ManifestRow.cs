@@ -18,6 +18,13 @@ public sealed record ManifestRow
     [JsonPropertyName("image")]
     public string? Image { get; init; }
 
+    /// <summary>
+    /// For an image row: the image is a film strip of this many frames of equal width side by side, in time order
+    /// (a short clip stored as one image). Absent = a single still.
+    /// </summary>
+    [JsonPropertyName("frames")]
+    public int? Frames { get; init; }
+
     [JsonPropertyName("split")]
     public required string Split { get; init; }
 
