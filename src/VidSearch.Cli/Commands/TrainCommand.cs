@@ -23,7 +23,7 @@ public static class TrainCommand
 
     private static Command Clip()
     {
-        var data = new Option<string>("--data") { Description = "Dataset folder with a manifest.jsonl of image rows (or a synth output folder with static/).", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset folder with a manifest.jsonl of image rows (stills and film strips), or a synth output folder with static/ and optionally motion/ (video-text pretraining on film strips).", Required = true };
         var config = new Option<string>("--config") { Description = $"Model size: {string.Join(", ", PretrainingPresets.Names)}.", DefaultValueFactory = _ => "tiny" };
         var output = new Option<string>("--out") { Description = "Folder to write the model to (safetensors with Hugging Face names + config.json + tokenizer).", Required = true };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 12 };
@@ -31,12 +31,13 @@ public static class TrainCommand
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: all cores)." };
-        var maxPairs = new Option<int?>("--max-pairs") { Description = "Use at most this many training pairs." };
+        var maxPairs = new Option<int?>("--max-pairs") { Description = "Use at most this many training still pairs." };
+        var maxStrips = new Option<int?>("--max-strips") { Description = "Use at most this many training film strips (0 = stills only)." };
         var vocab = new Option<string?>("--vocab") { Description = "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default VIDSEARCH_CLIP_VOCAB." };
         var json = CommonOptions.Json();
         var command = new Command("clip", "Pretrain a small CLIP from scratch on still image-caption pairs (symmetric InfoNCE), with checkpoints and resume.")
         {
-            data, config, output, epochs, batch, lr, seed, threads, maxPairs, vocab, json,
+            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, vocab, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -57,6 +58,7 @@ public static class TrainCommand
             {
                 Config = PretrainingPresets.Get(parse.GetValue(config)!),
                 MaxTrainPairs = parse.GetValue(maxPairs),
+                MaxTrainStrips = parse.GetValue(maxStrips),
                 Trainer = PretrainingOptions.DefaultTrainer with
                 {
                     Epochs = parse.GetValue(epochs),
@@ -90,6 +92,8 @@ public static class TrainCommand
                 config = parse.GetValue(config),
                 seed = parse.GetValue(seed),
                 trainPairs = result.TrainPairs,
+                trainStrips = result.TrainStrips,
+                testStripReversal = result.TestStripReversal is double r ? Math.Round(r, 1) : (double?)null,
                 epochs = result.Log.Epochs.Count,
                 trainSeconds = Math.Round(result.TrainSeconds, 1),
                 totalSeconds = Math.Round(result.TotalSeconds, 1),
@@ -106,8 +110,11 @@ public static class TrainCommand
 
             foreach (var epoch in result.Log.Epochs)
             {
+                string strips = epoch.Metrics.ContainsKey("val_strip_reversal")
+                    ? string.Create(CultureInfo.InvariantCulture, $", strip reversal {epoch.Metrics["val_strip_reversal"]:F1} %")
+                    : string.Empty;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {epoch.Epoch}: loss {epoch.Loss:F4}, {epoch.SamplesPerSecond:F0} pairs/s, val i2t R@1 {epoch.Metrics.GetValueOrDefault("val_i2t_r1"):F1}, t2i R@1 {epoch.Metrics.GetValueOrDefault("val_t2i_r1"):F1}"));
+                    $"epoch {epoch.Epoch}: loss {epoch.Loss:F4}, {epoch.SamplesPerSecond:F0} items/s, val i2t R@1 {epoch.Metrics.GetValueOrDefault("val_i2t_r1"):F1}, t2i R@1 {epoch.Metrics.GetValueOrDefault("val_t2i_r1"):F1}{strips}"));
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -118,6 +125,12 @@ public static class TrainCommand
                     $"compositional hold-out ({c.Queries} queries in the same gallery): image->text R@1 {c.ImageToTextR1:F1}; text->image R@1 {c.TextToImageR1:F1}"));
             }
 
+            if (result.TestStripReversal is double reversal)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"test film strips: {reversal:F1} % of captions score their clip above its reversed twin (chance 50 %; {result.TrainStrips} training strips)"));
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained in {result.TrainSeconds:F0} s ({result.TotalSeconds:F0} s in all); model written to {outDir}"));
             return ExitCodes.Success;
         });
@@ -126,20 +139,40 @@ public static class TrainCommand
 
     private static IReadOnlyList<ImageTextPair> LoadPairs(string folder)
     {
-        string staticFolder = Path.Combine(folder, "static");
-        if (!File.Exists(Path.Combine(folder, "manifest.jsonl")) && Directory.Exists(staticFolder))
+        // A synth output folder: its static/ stills and, when present, its motion/ film strips.
+        var folders = new List<string>();
+        if (!File.Exists(Path.Combine(folder, "manifest.jsonl")) && Directory.Exists(Path.Combine(folder, "static")))
         {
-            folder = staticFolder;
+            folders.Add(Path.Combine(folder, "static"));
+            if (File.Exists(Path.Combine(folder, "motion", "manifest.jsonl")))
+            {
+                folders.Add(Path.Combine(folder, "motion"));
+            }
+        }
+        else
+        {
+            folders.Add(folder);
         }
 
-        var dataset = ManifestReader.Read(folder);
-        var pairs = dataset.Rows
-            .Where(r => r.Image is not null)
-            .Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions ?? [], r.Split, r.Group))
-            .ToList();
-        if (pairs.Count == 0)
+        var pairs = new List<ImageTextPair>();
+        foreach (string dataFolder in folders)
         {
-            throw new VidSearchException(ErrorKind.InvalidInput, dataset.ManifestPath, "has no image rows (rows with \"image\" and \"captions\")");
+            var dataset = ManifestReader.Read(dataFolder);
+            var rows = dataset.Rows
+                .Where(r => r.Image is not null)
+                .Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions ?? [], r.Split, r.Group, r.Frames ?? 1))
+                .ToList();
+            if (rows.Count == 0)
+            {
+                throw new VidSearchException(ErrorKind.InvalidInput, dataset.ManifestPath, "has no image rows (rows with \"image\" and \"captions\")");
+            }
+
+            pairs.AddRange(rows);
+        }
+
+        if (pairs.Select(p => p.Id).Distinct(StringComparer.Ordinal).Count() != pairs.Count)
+        {
+            throw new VidSearchException(ErrorKind.InvalidInput, folder, "two datasets hold rows with the same id");
         }
 
         return pairs;

@@ -7,15 +7,20 @@ using static TorchSharp.torch;
 
 namespace VidSearch.Retrieval.Pretraining;
 
-/// <summary>What a pretraining run produced: the training log, the validation and test recall.</summary>
+/// <summary>
+/// What a pretraining run produced: the training log, the test recall on stills and, when the data held film strips,
+/// the share of test strip captions that score their own clip above its reversed twin (with the pretraining pooling).
+/// </summary>
 public sealed record PretrainingResult(
-    TrainingLog Log, ImageTextRecall Test, ImageTextRecall? Compositional, double TrainSeconds, double TotalSeconds, int TrainPairs);
+    TrainingLog Log, ImageTextRecall Test, ImageTextRecall? Compositional, double TrainSeconds, double TotalSeconds, int TrainPairs,
+    int TrainStrips = 0, double? TestStripReversal = null);
 
 /// <summary>
-/// Pretrains a CLIP from scratch on still image-caption pairs, as CLIP was pretrained on images: symmetric InfoNCE
-/// with the model's learnable temperature (clamped at 100 as in CLIP), pairs of the same group counted as positives of
-/// each other, AdamW with warmup and cosine decay, gradient clipping, a checkpoint every epoch with resume, and
-/// image->text / text->image R@1 on the validation split after each epoch.
+/// Pretrains a CLIP from scratch on still image-caption pairs, as CLIP was pretrained on images, and optionally on
+/// film strips of short clips with their captions (video-text pretraining): symmetric InfoNCE with the model's
+/// learnable temperature (clamped at 100 as in CLIP), stills of the same group counted as positives of each other, a
+/// strip and its reversed twin always in the same batch, AdamW with warmup and cosine decay, gradient clipping, a
+/// checkpoint every epoch with resume, and image->text / text->image R@1 on the validation stills after each epoch.
 /// </summary>
 public sealed class ClipPretrainer
 {
@@ -38,52 +43,81 @@ public sealed class ClipPretrainer
     {
         var clock = Stopwatch.StartNew();
         NativeHeapTuning.KeepFreedMemory();
-        var train = pairs.Where(p => p.Split == "train").ToList();
+        var stills = pairs.Where(p => !p.IsStrip).ToList();
+        var strips = pairs.Where(p => p.IsStrip).ToList();
+        var train = stills.Where(p => p.Split == "train").ToList();
         if (options.MaxTrainPairs is int cap && train.Count > cap)
         {
             train = train.Take(cap).ToList();
         }
 
-        var val = pairs.Where(p => p.Split == "val").Take(options.ValidationSize).ToList();
-        var test = pairs.Where(p => p.Split == "test").Take(options.ValidationSize).ToList();
-        if (train.Count < options.Trainer.BatchSize)
+        var trainStrips = strips.Where(p => p.Split == "train").ToList();
+        if (options.MaxTrainStrips is int stripCap && trainStrips.Count > stripCap)
+        {
+            trainStrips = trainStrips.Take(stripCap).ToList();
+        }
+
+        var val = stills.Where(p => p.Split == "val").Take(options.ValidationSize).ToList();
+        var test = stills.Where(p => p.Split == "test").Take(options.ValidationSize).ToList();
+        if (train.Count + trainStrips.Count < options.Trainer.BatchSize)
         {
             throw new VidSearchException(ErrorKind.InvalidInput, "training data",
-                $"{train.Count} training pairs, fewer than one batch of {options.Trainer.BatchSize}");
+                $"{train.Count + trainStrips.Count} training pairs, fewer than one batch of {options.Trainer.BatchSize}");
         }
 
         if (val.Count < 2 || test.Count < 2)
         {
-            throw new VidSearchException(ErrorKind.InvalidInput, "training data", $"needs val and test pairs (found {val.Count} val, {test.Count} test)");
+            throw new VidSearchException(ErrorKind.InvalidInput, "training data", $"needs val and test still pairs (found {val.Count} val, {test.Count} test)");
         }
 
         var preprocess = PreprocessConfig.Clip(options.Config.ImageSize);
-        var trainData = PreparedPairs.Load(train, preprocess, tokenizer, options.MaxTokens, progress, cancellationToken, "load train images");
+        var trainData = PreparedPairs.Load([.. train, .. trainStrips], preprocess, tokenizer, options.MaxTokens, progress, cancellationToken, "load train images");
         var valData = PreparedPairs.Load(val, preprocess, tokenizer, options.MaxTokens, progress, cancellationToken, "load val images");
         var testData = PreparedPairs.Load(test, preprocess, tokenizer, options.MaxTokens, progress, cancellationToken, "load test images");
+        PreparedPairs? valStrips = null, testStrips = null;
+        if (trainStrips.Count > 0)
+        {
+            valStrips = LoadTwins(strips, "val", preprocess, tokenizer, progress, cancellationToken);
+            testStrips = LoadTwins(strips, "test", preprocess, tokenizer, progress, cancellationToken);
+        }
 
         manual_seed(options.Trainer.Seed);
         var model = new ClipModel(options.Config, tokenizer, "synthetic-clip");
         try
         {
-            var trainerOptions = options.Trainer with { CheckpointDirectory = checkpointDirectory };
             using var tokens = new CompactTokenEmbedding(model, trainData.Captions.SelectMany(c => c.Ids));
-            using var trainer = new Trainer(new nn.Module[] { model, tokens }, trainerOptions);
+            using var pooling = trainData.StripFrames > 0 ? new StripPooling(model.EmbeddingDim, trainData.StripFrames) : null;
+            var units = TrainingUnits(trainData);
+            int unitBatch = Math.Max(2, (int)Math.Round((double)options.Trainer.BatchSize * units.Count / trainData.Count));
+            var trainerOptions = options.Trainer with { CheckpointDirectory = checkpointDirectory, BatchSize = Math.Min(unitBatch, units.Count) };
+            var modules = new List<nn.Module> { model, tokens };
+            if (pooling is not null)
+            {
+                modules.Add(pooling);
+            }
+
+            using var trainer = new Trainer(modules, trainerOptions);
             var valGallery = Enumerable.Range(0, valData.Count).ToArray();
             var trainClock = Stopwatch.StartNew();
             var log = trainer.Fit(
-                trainData.Count,
-                batch => Loss(model, tokens.TextFeatures, trainData, batch, trainer.Step),
+                units.Count,
+                unitBatch => Loss(model, tokens.TextFeatures, trainData, unitBatch.SelectMany(u => units[u]).ToArray(), trainer.Step, pooling),
                 _ =>
                 {
                     tokens.WriteBack();
                     var recall = ImageTextRetrieval.Evaluate(model, valData, valGallery);
-                    return new Dictionary<string, double>
+                    var metrics = new Dictionary<string, double>
                     {
                         ["val_i2t_r1"] = recall.ImageToTextR1,
                         ["val_t2i_r1"] = recall.TextToImageR1,
                         ["logit_scale"] = model.LogitScale,
                     };
+                    if (pooling is not null && valStrips is { Count: > 0 })
+                    {
+                        metrics["val_strip_reversal"] = StripReversal.Accuracy(model, pooling, valStrips);
+                    }
+
+                    return metrics;
                 },
                 progress,
                 cancellationToken);
@@ -103,7 +137,14 @@ public sealed class ClipPretrainer
                 }
             }
 
-            return (model, new PretrainingResult(log, testRecall, compositionalRecall, trainSeconds, clock.Elapsed.TotalSeconds, trainData.Count));
+            double? stripReversal = null;
+            if (pooling is not null && testStrips is { Count: > 0 })
+            {
+                using var _ = no_grad();
+                stripReversal = StripReversal.Accuracy(model, pooling, testStrips);
+            }
+
+            return (model, new PretrainingResult(log, testRecall, compositionalRecall, trainSeconds, clock.Elapsed.TotalSeconds, train.Count, trainStrips.Count, stripReversal));
         }
         catch
         {
@@ -112,18 +153,113 @@ public sealed class ClipPretrainer
         }
     }
 
-    /// <summary>Symmetric InfoNCE over a batch; pairs of the same group are all positives (multi-positive softmax).</summary>
-    /// <param name="textFeatures">Pooled text features of (ids, end positions), e.g. <see cref="ClipModel.TextFeatures"/>.</param>
-    internal static Tensor Loss(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, int[] batch, long step)
+    /// <summary>
+    /// The training items of one step-unit: a still alone, or the strips of one group (a clip and its reversed twin)
+    /// together, so that twins are always hard negatives of each other in a batch.
+    /// </summary>
+    internal static IReadOnlyList<int[]> TrainingUnits(PreparedPairs data)
     {
-        var pixels = Pixels(data, batch);
+        var units = new List<List<int>>();
+        var unitOfGroup = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < data.Count; i++)
+        {
+            var pair = data.Pairs[i];
+            if (pair.IsStrip && pair.Group is { } group)
+            {
+                if (unitOfGroup.TryGetValue(group, out int unit))
+                {
+                    units[unit].Add(i);
+                    continue;
+                }
+
+                unitOfGroup[group] = units.Count;
+            }
+
+            units.Add([i]);
+        }
+
+        return units.Select(u => u.ToArray()).ToList();
+    }
+
+    /// <summary>The strips of a split that have their twin (same group) in the split, twins next to each other.</summary>
+    private PreparedPairs? LoadTwins(IReadOnlyList<ImageTextPair> strips, string split, PreprocessConfig preprocess, ITokenizer tokenizer,
+        IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var twins = strips.Where(p => p.Split == split && p.Group is not null)
+            .GroupBy(p => p.Group!, StringComparer.Ordinal)
+            .Where(g => g.Count() == 2)
+            .Take(options.ValidationSize / 2)
+            .SelectMany(g => g)
+            .ToList();
+        return twins.Count == 0 ? null : PreparedPairs.Load(twins, preprocess, tokenizer, options.MaxTokens, progress, cancellationToken, $"load {split} strips");
+    }
+
+    /// <summary>
+    /// Symmetric InfoNCE over a batch of stills and strips; stills of the same group are all positives (multi-positive
+    /// softmax). A strip's embedding is its frames' embeddings pooled by <paramref name="pooling"/>.
+    /// </summary>
+    /// <param name="textFeatures">Pooled text features of (ids, end positions), e.g. <see cref="ClipModel.TextFeatures"/>.</param>
+    internal static Tensor Loss(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, int[] batch, long step, StripPooling? pooling = null)
+    {
+        var image = nn.functional.normalize(VisualFeatures(model, data, batch, pooling), dim: -1);
         var (ids, ends) = Tokens(data, batch, item => CaptionFor(data, item, step));
-        var image = nn.functional.normalize(model.ImageFeatures(pixels), dim: -1);
         var text = nn.functional.normalize(textFeatures(ids, ends), dim: -1);
         var logits = model.LogitScaleParameter.exp().clamp_max(100) * image.matmul(text.t());
         var groups = tensor(batch.Select(i => (long)data.GroupIds[i]).ToArray());
         var positives = groups.unsqueeze(1).eq(groups.unsqueeze(0));
         return (MultiPositiveCrossEntropy(logits, positives) + MultiPositiveCrossEntropy(logits.t(), positives.t())) / 2;
+    }
+
+    /// <summary>[items, dim] embeddings of the items (in their order): a still's image features, a strip's pooled frames.</summary>
+    internal static Tensor VisualFeatures(ClipModel model, PreparedPairs data, IReadOnlyList<int> items, StripPooling? pooling)
+    {
+        var frames = model.ImageFeatures(Pixels(data, items));
+        if (!items.Any(i => data.Pairs[i].IsStrip))
+        {
+            return frames;
+        }
+
+        if (pooling is null)
+        {
+            throw new InvalidOperationException("film strips need a StripPooling");
+        }
+
+        // Frame rows of each item in the pixel batch; stills keep their row, strips are pooled over theirs.
+        var stillRows = new List<long>();
+        var stripRows = new List<long>();
+        var stillItems = new List<long>();
+        var stripItems = new List<long>();
+        long row = 0;
+        for (int k = 0; k < items.Count; k++)
+        {
+            var pair = data.Pairs[items[k]];
+            if (pair.IsStrip)
+            {
+                stripItems.Add(k);
+                for (int f = 0; f < pair.Frames; f++)
+                {
+                    stripRows.Add(row + f);
+                }
+            }
+            else
+            {
+                stillItems.Add(k);
+                stillRows.Add(row);
+            }
+
+            row += pair.Frames;
+        }
+
+        long dim = frames.shape[1];
+        var pooled = pooling.forward(frames.index_select(0, tensor(stripRows.ToArray())).view(stripItems.Count, data.StripFrames, dim));
+        var result = zeros(items.Count, dim, dtype: frames.dtype);
+        result = result.index_copy(0, tensor(stripItems.ToArray()), pooled);
+        if (stillItems.Count > 0)
+        {
+            result = result.index_copy(0, tensor(stillItems.ToArray()), frames.index_select(0, tensor(stillRows.ToArray())));
+        }
+
+        return result;
     }
 
     /// <summary>-log of the softmax mass on the positives of each row, averaged over rows.</summary>
@@ -138,16 +274,21 @@ public sealed class ClipPretrainer
         return (int)(h % (ulong)data.Captions[item].Count);
     }
 
+    /// <summary>[frames, 3, H, W] pixels of every frame of the items, in item order (one per still, all of a strip's).</summary>
     internal static Tensor Pixels(PreparedPairs data, IReadOnlyList<int> items)
     {
-        var buffer = new float[items.Count * data.ImageLength];
-        for (int i = 0; i < items.Count; i++)
+        int frames = items.Sum(i => data.Pairs[i].Frames);
+        var buffer = new float[(long)frames * data.ImageLength];
+        int at = 0;
+        foreach (int item in items)
         {
-            data.Pixels.AsSpan(items[i] * data.ImageLength, data.ImageLength).CopyTo(buffer.AsSpan(i * data.ImageLength));
+            int length = data.Pairs[item].Frames * data.ImageLength;
+            data.Pixels.AsSpan(data.FrameStart[item] * data.ImageLength, length).CopyTo(buffer.AsSpan(at));
+            at += length;
         }
 
         int size = (int)Math.Sqrt(data.ImageLength / 3);
-        return tensor(buffer, [items.Count, 3, size, size]);
+        return tensor(buffer, [frames, 3, size, size]);
     }
 
     /// <summary>Token ids [B, L] trimmed to the batch's last end token, and the end positions.</summary>
@@ -168,5 +309,19 @@ public sealed class ClipPretrainer
         }
 
         return (tensor(ids, [items.Count, length]), tensor(ends));
+    }
+
+    /// <summary>Token ids [C, L] of every caption of one pair, trimmed to the longest, and the end positions.</summary>
+    internal static (Tensor Ids, Tensor Ends) AllCaptionTokens(TokenBatch captions)
+    {
+        var ends = Enumerable.Range(0, captions.Count).Select(c => (long)captions.EndPositions[c]).ToArray();
+        int length = (int)ends.Max() + 1;
+        var ids = new long[captions.Count * length];
+        for (int c = 0; c < captions.Count; c++)
+        {
+            captions.Row(c)[..length].CopyTo(ids.AsSpan(c * length, length));
+        }
+
+        return (tensor(ids, [captions.Count, length]), tensor(ends));
     }
 }

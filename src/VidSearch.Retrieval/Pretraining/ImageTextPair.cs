@@ -1,8 +1,14 @@
 namespace VidSearch.Retrieval.Pretraining;
 
 /// <summary>
-/// One still image with its captions, as in a manifest row with "image" in place of "video".
-/// Rows with the same <see cref="Group"/> show the same content: they are positives of each other in training and
-/// equivalent answers in evaluation. Null group = the row is only equivalent to itself.
+/// One image with its captions, as in a manifest row with "image" in place of "video". <see cref="Frames"/> &gt; 1:
+/// the image is a film strip of that many frames side by side in time order (a short clip, for video-text
+/// pretraining).
+/// For a still, rows with the same <see cref="Group"/> show the same content: they are positives of each other in
+/// training and equivalent answers in evaluation. For a strip, the group holds clips that belong together (a clip and
+/// its reversed twin): they share a batch as hard negatives of each other. Null group = the row stands alone.
 /// </summary>
-public sealed record ImageTextPair(string Id, string ImagePath, IReadOnlyList<string> Captions, string Split, string? Group = null);
+public sealed record ImageTextPair(string Id, string ImagePath, IReadOnlyList<string> Captions, string Split, string? Group = null, int Frames = 1)
+{
+    public bool IsStrip => Frames > 1;
+}

@@ -31,8 +31,11 @@ public sealed record PretrainingOptions
     /// <summary>Caption tokens kept (CLIP's context is 77; captions here are short, retrieval repos use 32).</summary>
     public int MaxTokens { get; init; } = 32;
 
-    /// <summary>Cap on training pairs used (null = all); lets a quick run use a subset.</summary>
+    /// <summary>Cap on training still pairs used (null = all); lets a quick run use a subset.</summary>
     public int? MaxTrainPairs { get; init; }
+
+    /// <summary>Cap on training film strips used (null = all).</summary>
+    public int? MaxTrainStrips { get; init; }
 
     public void Validate()
     {
@@ -45,6 +48,11 @@ public sealed record PretrainingOptions
         if (MaxTokens < 3 || MaxTokens > Config.ContextLength)
         {
             throw VidSearchException.Argument("max tokens", $"must be in 3..{Config.ContextLength}, got {MaxTokens}");
+        }
+
+        if (MaxTrainStrips is < 0)
+        {
+            throw VidSearchException.Argument("max train strips", $"must not be negative, got {MaxTrainStrips}");
         }
 
         if (MaxTrainPairs is < 2)
