@@ -74,6 +74,17 @@ public class ModelsInitTests
         var store = new ModelStore(temp.File("store"));
         var manifest = store.Import(written.Folder, "rnd");
         Assert.Equal("rnd", manifest.Name);
+        var info = store.Info("rnd");
+        Assert.Empty(info.Problems);
+        Assert.Equal("random-test-tiny-seed3", info.Config!["name"]);
+        Assert.StartsWith("RANDOM (random weights", info.Config["weights"]);
+
+        // Linked into the store: the sizes checked are those of the files linked to, not of the links.
+        store.Import(written.Folder, "linked", link: true);
+        Assert.Empty(store.Info("linked").Problems);
+        File.AppendAllText(Path.Combine(written.Folder, "config.json"), " ");
+        long size = new FileInfo(Path.Combine(written.Folder, "config.json")).Length;
+        Assert.Equal([$"config.json has {size} bytes, the manifest says {size - 1}"], store.Info("linked").Problems);
     }
 
     [Fact]
