@@ -39,6 +39,7 @@ public class UsageErrorTests
     public async Task HelpAndVersionStillSucceed()
     {
         Assert.Equal(0, (await Run("--help")).Code);
+        Assert.Equal(0, (await Run("--version")).Code);
         Assert.Equal(0, (await Run("models", "init", "--help")).Code);
     }
 
