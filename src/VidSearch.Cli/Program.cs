@@ -1,3 +1,4 @@
 using VidSearch.Cli.Commands;
+using VidSearch.Cli.Infrastructure;
 
-return await CommandCatalog.CreateRoot().Parse(args).InvokeAsync();
+return await CommandCatalog.CreateRoot().Parse(args).RunAsync();

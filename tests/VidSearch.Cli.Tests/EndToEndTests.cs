@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using VidSearch.Cli.Commands;
+using VidSearch.Cli.Infrastructure;
 using VidSearch.Core;
 using VidSearch.Media.Imaging;
 using VidSearch.Media.Preprocessing;
@@ -77,7 +78,7 @@ public class EndToEndTests(TinyWorld world)
         Console.SetError(stderr);
         try
         {
-            int code = await root.Parse(args).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
+            int code = await root.Parse(args).RunAsync(TestContext.Current.CancellationToken);
             return (code, stdout.ToString(), stderr.ToString());
         }
         finally

@@ -1,11 +1,14 @@
 using System.CommandLine;
 using VidSearch.Cli.Infrastructure;
+using VidSearch.Models.Checkpoints;
+using VidSearch.Models.Clip;
 using VidSearch.Models.Loading;
 using VidSearch.Models.Store;
+using VidSearch.Retrieval.Pretraining;
 
 namespace VidSearch.Cli.Commands;
 
-/// <summary>`vidsearch models list | pull NAME | import PATH | info NAME`: the local model store.</summary>
+/// <summary>`vidsearch models list | pull NAME | import PATH | info NAME | export-onnx | init`: the local model store.</summary>
 public static class ModelsCommand
 {
     public static Command Create()
@@ -16,6 +19,7 @@ public static class ModelsCommand
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Info());
         command.Subcommands.Add(ExportOnnx());
+        command.Subcommands.Add(Init());
         return command;
     }
 
@@ -182,6 +186,64 @@ public static class ModelsCommand
             else
             {
                 Console.WriteLine($"{written.Source} -> {written.Destination}: {string.Join(", ", written.Files)}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The architectures `models init` knows: the real CLIP shapes and the `train clip --config` presets.</summary>
+    internal static ClipArchitectureCatalog InitArchitectures { get; } = ClipArchitectureCatalog.Builtin.With(
+        PretrainingPresets.Names.Select(n => new ClipArchitecture(n, $"the `train clip --config {n}` preset", () => PretrainingPresets.Get(n))));
+
+    private static Command Init()
+    {
+        var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", InitArchitectures.Names)}.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Model folder to write (created; must be empty unless --force).", Required = true };
+        var seed = new Option<long>("--seed") { Description = "Seed of the random weights (the same seed writes the same bytes).", DefaultValueFactory = _ => 1 };
+        var vocab = new Option<string?>("--vocab") { Description = $"CLIP vocabulary copied into the folder: bpe_simple_vocab_16e6.txt.gz, vocab.json (+ merges.txt), tokenizer.json or a model folder (default ${ModelOpener.VocabularyVariable})." };
+        var force = new Option<bool>("--force") { Description = "Write into a non-empty folder, replacing the model and tokenizer files there." };
+        var json = CommonOptions.Json();
+        var command = new Command("init", "Write a CLIP of a named architecture with RANDOM weights (for speed benchmarks and tooling tests, not for search).")
+        {
+            arch, output, seed, vocab, force, json,
+        };
+        command.SetHandler(parse =>
+        {
+            var architecture = InitArchitectures.Get(parse.GetValue(arch));
+            string vocabulary = parse.GetValue(vocab)
+                ?? (Environment.GetEnvironmentVariable(ModelOpener.VocabularyVariable) is { Length: > 0 } env ? env : null)
+                ?? throw Core.VidSearchException.Argument("--vocab",
+                    $"no vocabulary given: pass --vocab PATH (OpenAI's bpe_simple_vocab_16e6.txt.gz) or set {ModelOpener.VocabularyVariable}");
+            var written = RandomCheckpoint.Write(new RandomCheckpointRequest
+            {
+                Architecture = architecture,
+                Folder = parse.GetValue(output)!,
+                Seed = parse.GetValue(seed),
+                Vocabulary = vocabulary,
+                Force = parse.GetValue(force),
+            });
+            if (parse.GetValue(json))
+            {
+                Console.Error.WriteLine($"warning: {written.ModelId}: {RandomCheckpoint.Notice}");
+                JsonOutput.Write(new
+                {
+                    folder = written.Folder,
+                    modelId = written.ModelId,
+                    architecture = written.Architecture,
+                    seed = written.Seed,
+                    randomWeights = true,
+                    note = RandomCheckpoint.Notice,
+                    parameters = written.Parameters,
+                    size = written.TotalBytes,
+                    files = written.Files,
+                });
+            }
+            else
+            {
+                Console.WriteLine($"{written.ModelId}: {written.Parameters / 1e6:0.0}M parameters, {Bytes(written.TotalBytes)}, in {written.Folder}");
+                Console.WriteLine($"RANDOM WEIGHTS (seed {written.Seed}): measure speed with it (bench index, bench encoders); its search results mean nothing.");
             }
 
             return 0;

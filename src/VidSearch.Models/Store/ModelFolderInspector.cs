@@ -104,6 +104,12 @@ public static class ModelFolderInspector
             var summary = new SortedDictionary<string, string>(StringComparer.Ordinal);
             Add(summary, root, "model_type", "model_type");
             Add(summary, root, "projection_dim", "projection_dim");
+            Add(summary, root, "_name_or_path", "name");
+            if (root.TryGetProperty(Checkpoints.RandomCheckpoint.ConfigKey, out var random) && random.ValueKind == JsonValueKind.Object)
+            {
+                summary["weights"] = "RANDOM" + (random.TryGetProperty("note", out var note) && note.ValueKind == JsonValueKind.String ? $" ({note.GetString()})" : string.Empty);
+            }
+
             if (root.TryGetProperty("vision_config", out var vision))
             {
                 foreach (string key in new[] { "image_size", "patch_size", "hidden_size", "num_hidden_layers", "num_attention_heads" })

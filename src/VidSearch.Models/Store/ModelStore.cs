@@ -119,6 +119,12 @@ public sealed partial class ModelStore
         foreach (var file in manifest.Files)
         {
             var info = new FileInfo(System.IO.Path.Combine(dir, file.Path));
+            if (info.LinkTarget is not null)
+            {
+                // Imported with --link: check the file linked to, not the link itself.
+                info = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            }
+
             if (!info.Exists)
             {
                 problems.Add($"{file.Path} is missing");
