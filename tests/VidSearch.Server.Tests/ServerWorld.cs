@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using VidSearch.Cli.Commands;
+using VidSearch.Cli.Infrastructure;
 using VidSearch.Media.Imaging;
 using VidSearch.Models.Checkpoints;
 using VidSearch.Models.Clip;
@@ -103,7 +104,7 @@ public sealed class ServerWorld : IDisposable
             Console.SetError(output);
             try
             {
-                int code = root.Parse(args).InvokeAsync().GetAwaiter().GetResult();
+                int code = root.Parse(args).RunAsync().GetAwaiter().GetResult();
                 return (code, output.ToString());
             }
             finally

@@ -96,7 +96,20 @@ public sealed class PreparedPairs
         int imageLength = preprocessor.ImageLength;
         var pixels = new float[checked((long)frames * imageLength)];
         long done = 0;
-        Parallel.For(0, pairs.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        try
+        {
+            Parallel.For(0, pairs.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => LoadOne(i));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first failing image's own error (it names the file), not a wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        var captions = pairs.Select(p => tokenizer.EncodeBatch(p.Captions, maxTokens)).ToArray();
+        return new PreparedPairs(pairs, pixels, imageLength, frameStart, captions);
+
+        void LoadOne(int i)
         {
             var image = ImageFile.Read(pairs[i].ImagePath, cancellationToken);
             var parts = Frames(image, pairs[i]);
@@ -110,10 +123,7 @@ public sealed class PreparedPairs
             {
                 progress?.Report(new WorkProgress(task, n, pairs.Count, "images"));
             }
-        });
-
-        var captions = pairs.Select(p => tokenizer.EncodeBatch(p.Captions, maxTokens)).ToArray();
-        return new PreparedPairs(pairs, pixels, imageLength, frameStart, captions);
+        }
     }
 
     /// <summary>The frames of a pair's image: the image itself, or the equal-width parts of a film strip.</summary>
