@@ -52,11 +52,25 @@ public class ContrastiveLossTests
         double ColumnSoftmax(int i, int j) => Math.Exp(l[i, j]) / (Math.Exp(l[0, j]) + Math.Exp(l[1, j]));
         double RowSoftmax(int i, int j) => Math.Exp(l[i, j]) / (Math.Exp(l[i, 0]) + Math.Exp(l[i, 1]));
         double Ce(double pos, double neg) => Softplus(neg - pos);
-        double r(int i, int j) => l[i, j] * ColumnSoftmax(i, j) * 2;
-        double c(int i, int j) => l[i, j] * RowSoftmax(i, j) * 2;
+        double r(int i, int j) => l[i, j] + Math.Log(ColumnSoftmax(i, j));
+        double c(int i, int j) => l[i, j] + Math.Log(RowSoftmax(i, j));
         double rows = (Ce(r(0, 0), r(0, 1)) + Ce(r(1, 1), r(1, 0))) / 2;
         double columns = (Ce(c(0, 0), c(1, 0)) + Ce(c(1, 1), c(0, 1))) / 2;
         Assert.Equal((rows + columns) / 2, loss.Forward(sim).item<float>(), 5);
+    }
+
+    [Fact]
+    public void Dual_softmax_training_prefers_the_right_ranking_even_with_negative_similarities()
+    {
+        // CAMoE's product form (logits * softmax * N) scores the inverted ranking below the right one once every
+        // similarity is negative; the log-space prior must not.
+        var loss = new ContrastiveLoss(new ContrastiveLossOptions { Temperature = 0.05f, LearnableTemperature = false, DualSoftmax = true });
+        foreach (float shift in new[] { 0f, -0.5f, -1.5f })
+        {
+            var right = TensorAssert.Matrix(new float[,] { { 0.6f + shift, 0.1f + shift, 0.2f + shift }, { 0.1f + shift, 0.5f + shift, 0f + shift }, { 0.2f + shift, 0f + shift, 0.7f + shift } });
+            var inverted = TensorAssert.Matrix(new float[,] { { -0.6f + shift, 0.1f + shift, 0.2f + shift }, { 0.1f + shift, -0.5f + shift, 0f + shift }, { 0.2f + shift, 0f + shift, -0.7f + shift } });
+            Assert.True(loss.Forward(right).item<float>() < loss.Forward(inverted).item<float>(), $"shift {shift}");
+        }
     }
 
     [Fact]

@@ -18,8 +18,11 @@ public sealed record ContrastiveLossOptions
     public float MaxLogitScale { get; init; } = 100f;
 
     /// <summary>
-    /// Dual softmax in training (CAMoE DSL): each direction's logits are multiplied by the softmax of the logits over
-    /// the other direction (times its size) before the cross-entropy.
+    /// Dual softmax in training (CAMoE DSL): each direction's softmax is weighted by the softmax over the other
+    /// direction (the prior that the pair is a match from the other side), taken in log space:
+    /// logits + log_softmax(logits over the other direction). CAMoE's product form, logits * softmax * N, is only
+    /// monotone for positive logits: once similarities go negative, an inverted ranking (the positive as the most
+    /// negative entry, whose small prior shrinks its logit towards 0) minimises it, which training found (t2v R@1 0 %).
     /// </summary>
     public bool DualSoftmax { get; init; }
 
@@ -132,8 +135,8 @@ public sealed class ContrastiveLoss : nn.Module
         Tensor rowLogits = logits, columnLogits = logits.t();
         if (options.DualSoftmax)
         {
-            rowLogits = logits * logits.softmax(0) * q;
-            columnLogits = (logits * logits.softmax(1) * b).t();
+            rowLogits = logits + logits.log_softmax(0);
+            columnLogits = (logits + logits.log_softmax(1)).t();
         }
 
         Tensor rowPositives = pos, columnPositives = pos.t();
