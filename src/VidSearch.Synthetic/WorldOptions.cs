@@ -72,6 +72,12 @@ public sealed record WorldOptions
     /// <summary>Static image-caption pairs (PNG) of the static task.</summary>
     public int StaticPairs { get; init; } = 1000;
 
+    /// <summary>
+    /// Share of static captions that name where each object is ("a red circle on the left"); 0 = never, as the spec's
+    /// static captions. An extension for pretraining encoders that must see positions (moves, in the video heads).
+    /// </summary>
+    public double StillPlaces { get; init; }
+
     /// <summary>Film strips of the motion task (clips and their reversed twins: MotionClips/2 pairs).</summary>
     public int MotionClips { get; init; } = 1000;
 
@@ -94,6 +100,7 @@ public sealed record WorldOptions
         Require(Clips <= 10_000_000, "--clips", $"{Clips} is absurdly large");
         Require(StaticPairs >= 0, "--static-pairs", $"{StaticPairs} is negative");
         Require(StaticPairs <= 100_000_000, "--static-pairs", $"{StaticPairs} is absurdly large");
+        Require(StillPlaces is >= 0 and <= 1, "--still-places", $"{StillPlaces} is outside [0, 1]");
         Require(MotionClips >= 0, "--motion-clips", $"{MotionClips} is negative");
         Require(MotionClips <= 10_000_000, "--motion-clips", $"{MotionClips} is absurdly large");
         Require(StripFrames is >= 2 and <= 32, "--strip-frames", $"{StripFrames} is outside [2, 32]");

@@ -232,6 +232,44 @@ public class CaptionTests
         }
     }
 
+    [Fact]
+    public void Places_are_thirds_of_the_frame()
+    {
+        Assert.Equal("at the top left", CaptionGrammar.Place(10, 10, 128));
+        Assert.Equal("at the top", CaptionGrammar.Place(64, 20, 128));
+        Assert.Equal("on the right", CaptionGrammar.Place(120, 64, 128));
+        Assert.Equal("at the bottom right", CaptionGrammar.Place(100, 100, 128));
+        Assert.Equal("in the middle", CaptionGrammar.Place(64, 64, 128));
+        Assert.Equal("on the left", CaptionGrammar.Place(42, 43, 128));
+    }
+
+    [Fact]
+    public void Static_captions_name_places_only_when_asked_and_the_group_then_holds_them()
+    {
+        var plain = new DatasetPlanner(new WorldOptions { Seed = 3, StaticPairs = 60 }).Plan(SyntheticTask.Static);
+        var placed = new DatasetPlanner(new WorldOptions { Seed = 3, StaticPairs = 60, StillPlaces = 1 }).Plan(SyntheticTask.Static);
+        var place = new Regex(@" (at the (top|bottom)( left| right)?|on the (left|right)|in the middle)\b");
+        Assert.All(plain, i => Assert.DoesNotContain(i.Row.Captions!, c => place.IsMatch(c)));
+        Assert.All(plain, i => Assert.DoesNotContain("@", i.Row.Group));
+        for (int i = 0; i < placed.Count; i++)
+        {
+            var objects = placed[i].Clip.Source.Objects;
+            foreach (string caption in placed[i].Row.Captions!)
+            {
+                Assert.Equal(objects.Count, place.Matches(caption).Count);
+                foreach (var o in objects)
+                {
+                    Assert.Contains($"{o.Look.Color.Name()} {o.Look.Shape.Name()} {CaptionGrammar.Place(o.X, o.Y, 128)}", caption);
+                }
+            }
+
+            Assert.Equal(objects.Count, placed[i].Row.Group!.Split('+').Count(p => p.Contains('@')));
+        }
+
+        var error = Assert.Throws<VidSearch.Core.VidSearchException>(() => new WorldOptions { StillPlaces = 1.5 }.Validate());
+        Assert.Contains("--still-places", error.Message);
+    }
+
     private static HashSet<string> AllRenderings(IReadOnlyList<Clause> clauses, TemplateSet set)
     {
         var result = new HashSet<string>();

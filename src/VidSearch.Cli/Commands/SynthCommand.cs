@@ -17,6 +17,7 @@ public static class SynthCommand
         var seed = new Option<long>("--seed", "-s") { Description = "Seed: same seed and options give the same datasets.", DefaultValueFactory = _ => 0 };
         var task = new Option<string>("--task", "-t") { Description = "retrieval, reversal, compositional, actions, localization, choice, static, motion, a comma-separated list, or all.", DefaultValueFactory = _ => "all" };
         var staticPairs = new Option<int>("--static-pairs") { Description = "Image-caption pairs (PNG) of the static task.", DefaultValueFactory = _ => defaults.StaticPairs };
+        var stillPlaces = new Option<double>("--still-places") { Description = "Share of static captions that name where each object is (\"on the left\"); 0 = never.", DefaultValueFactory = _ => defaults.StillPlaces };
         var motionClips = new Option<int>("--motion-clips") { Description = "Film strips of the motion task (clips and their reversed twins, for video-text pretraining).", DefaultValueFactory = _ => defaults.MotionClips };
         var stripFrames = new Option<int>("--strip-frames") { Description = "Frames per film strip of the motion task.", DefaultValueFactory = _ => defaults.StripFrames };
         var motionTemplates = new Option<MotionTemplates>("--motion-templates") { Description = "Caption templates of the motion task: All (train and test-only, like web text) or Train.", DefaultValueFactory = _ => defaults.MotionTemplates };
@@ -33,7 +34,7 @@ public static class SynthCommand
         var json = CommonOptions.Json();
         var command = new Command("synth", "Render the synthetic video world: clips, captions and manifests for training and evaluation.")
         {
-            output, clips, seed, task, staticPairs, motionClips, stripFrames, motionTemplates, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
+            output, clips, seed, task, staticPairs, stillPlaces, motionClips, stripFrames, motionTemplates, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -43,6 +44,7 @@ public static class SynthCommand
                 Seed = parse.GetValue(seed),
                 Clips = parse.GetValue(clips),
                 StaticPairs = parse.GetValue(staticPairs),
+                StillPlaces = parse.GetValue(stillPlaces),
                 MotionClips = parse.GetValue(motionClips),
                 StripFrames = parse.GetValue(stripFrames),
                 MotionTemplates = parse.GetValue(motionTemplates),

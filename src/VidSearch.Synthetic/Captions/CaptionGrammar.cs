@@ -149,6 +149,14 @@ public sealed class CaptionGrammar
 
     /// <summary>Static captions: the visible objects in random order, with varied templates.</summary>
     public IReadOnlyList<string> DescribeStill(IReadOnlyList<ObjectLook> objects, int count, DeterministicRandom rng)
+        => DescribeStill(objects.Select(o => (o, (string?)null)).ToList(), count, 0, rng);
+
+    /// <summary>
+    /// Static captions of objects with their places in the frame (e.g. "at the top left", from <see cref="Place"/>):
+    /// each caption names the places with probability <paramref name="placeShare"/> (0 = never, as the spec's
+    /// default captions).
+    /// </summary>
+    public IReadOnlyList<string> DescribeStill(IReadOnlyList<(ObjectLook Look, string? Place)> objects, int count, double placeShare, DeterministicRandom rng)
     {
         if (objects.Count == 0)
         {
@@ -163,7 +171,12 @@ public sealed class CaptionGrammar
             var order = objects.ToList();
             rng.Shuffle(order);
             bool sizes = k == 0 || rng.Chance(0.7);
-            var phrases = order.Select(o => WithArticle(sizes ? $"a {o.Size.Name()} {o.Color.Name()} {o.Shape.Name()}" : $"a {o.Color.Name()} {o.Shape.Name()}")).ToList();
+            bool places = placeShare > 0 && rng.Chance(placeShare);
+            var phrases = order.Select(o =>
+            {
+                string phrase = WithArticle(sizes ? $"a {o.Look.Size.Name()} {o.Look.Color.Name()} {o.Look.Shape.Name()}" : $"a {o.Look.Color.Name()} {o.Look.Shape.Name()}");
+                return places && o.Place is { } place ? $"{phrase} {place}" : phrase;
+            }).ToList();
             string list = phrases.Count == 1 ? phrases[0] : string.Join(", ", phrases.Take(phrases.Count - 1)) + " and " + phrases[^1];
             string text = StillTemplates[templates[k % templates.Count]].Replace("{0}", list);
             if (!result.Contains(text))
@@ -173,6 +186,23 @@ public sealed class CaptionGrammar
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Where a point lies in a square frame, by thirds: "at the top left", "on the right", "at the bottom",
+    /// "in the middle".
+    /// </summary>
+    public static string Place(double x, double y, int canvas)
+    {
+        string column = x < canvas / 3.0 ? "left" : x > 2 * canvas / 3.0 ? "right" : string.Empty;
+        string row = y < canvas / 3.0 ? "top" : y > 2 * canvas / 3.0 ? "bottom" : string.Empty;
+        return (row, column) switch
+        {
+            ("", "") => "in the middle",
+            ("", _) => $"on the {column}",
+            (_, "") => $"at the {row}",
+            _ => $"at the {row} {column}",
+        };
     }
 
     private List<CaptionTemplate> AllTemplates(IReadOnlyList<Clause> clauses, TemplateSet set)

@@ -175,11 +175,13 @@ public sealed class DatasetPlanner
             case SyntheticTask.Static:
             {
                 var scene = _scenes.Still(rng, heldOut);
-                var captions = _grammar.DescribeStill(scene.Objects.Select(o => o.Look).ToList(), _options.CaptionsPerImage, rng);
+                var objects = scene.Objects.Select(o => (o.Look, Place: (string?)CaptionGrammar.Place(o.X, o.Y, scene.CanvasSize))).ToList();
+                var captions = _grammar.DescribeStill(objects, _options.CaptionsPerImage, _options.StillPlaces, rng);
                 // group = what the image shows, order-free: rows with the same group are the same content, so training
-                // treats them as positives of each other and evaluation as equivalent answers.
-                string group = string.Join("+", scene.Objects
-                    .Select(o => $"{o.Look.Size}-{o.Look.Color}-{o.Look.Shape}".ToLowerInvariant())
+                // treats them as positives of each other and evaluation as equivalent answers. When captions may name
+                // places, the places are part of the content.
+                string group = string.Join("+", objects
+                    .Select(o => $"{o.Look.Size}-{o.Look.Color}-{o.Look.Shape}".ToLowerInvariant() + (_options.StillPlaces > 0 ? "@" + o.Place!.Replace(' ', '-') : string.Empty))
                     .Order(StringComparer.Ordinal));
                 yield return new DatasetItem(new ManifestRow { Id = id, Image = ImagePath(id), Split = split, Captions = captions, Group = group }, Clip.Forward(scene));
                 break;
