@@ -214,6 +214,38 @@ public class InProcessProbeTests
         var e = Assert.Throws<VidSearchException>(() => ProbeEngines.Parse("gstreamer"));
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
         Assert.Equal("VIDSEARCH_PROBE", e.Subject);
+        Assert.Equal("--probe", Assert.Throws<VidSearchException>(() => ProbeEngines.Parse("x", "--probe")).Subject);
+    }
+
+    [Fact]
+    public void A_sampler_probes_with_the_engine_it_is_given_and_both_plan_the_same_frames()
+    {
+        var strategy = new Sampling.Clip4ClipSampling(12);
+        string gif = SharedData.Real("tgif", "tumblr_mdlv9v6hE91qanrf2o1_r11_500.gif");
+        var viaFfprobe = new FrameSampler(strategy) { ProbeEngine = ProbeEngine.Ffprobe }.Open(gif);
+        var inProcess = new FrameSampler(strategy) { ProbeEngine = ProbeEngine.Libavformat }.Open(gif);
+        Assert.Equal(viaFfprobe.Info, inProcess.Info);
+        Assert.Equal(viaFfprobe.Plan.Timestamps, inProcess.Plan.Timestamps);
+
+        // The engine is really used: ffprobe that cannot start fails only the sampler that asks for it.
+        var e = Assert.Throws<VidSearchException>(() => RunWithFfprobe("/nonexistent/ffprobe", () => new FrameSampler(strategy) { ProbeEngine = ProbeEngine.Ffprobe }.Open(gif)));
+        Assert.Equal(ErrorKind.External, e.Kind);
+        Assert.Equal(inProcess.Info, RunWithFfprobe("/nonexistent/ffprobe", () => new FrameSampler(strategy) { ProbeEngine = ProbeEngine.Libavformat }.Open(gif)).Info);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with VIDSEARCH_FFPROBE pointing elsewhere (only this class probes with the ffprobe engine, one test at a time).</summary>
+    private static T RunWithFfprobe<T>(string ffprobe, Func<T> action)
+    {
+        string? before = Environment.GetEnvironmentVariable("VIDSEARCH_FFPROBE");
+        Environment.SetEnvironmentVariable("VIDSEARCH_FFPROBE", ffprobe);
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VIDSEARCH_FFPROBE", before);
+        }
     }
 
     [Fact]
@@ -267,11 +299,17 @@ public class InProcessProbeTests
 
     private static void AssertSameAsFfprobe(string path)
     {
+        // Each engine's reads are recorded, so that the facts and the VideoInfo built from them come from one read.
+        var ffprobe = new RecordingReader(FfprobeReader.Instance);
+        var inProcess = new RecordingReader(InProcess);
         foreach (bool readTimeline in new[] { true, false })
         {
-            // What each engine reads, field by field: container, every stream, every video packet.
-            var ffFacts = FfprobeReader.Instance.Read(path, readTimeline, default);
-            var facts = InProcess.Read(path, readTimeline, default);
+            var (ffInfo, ffTimeline) = VideoProbe.Probe(ffprobe, path, readTimeline, default);
+            var (info, timeline) = VideoProbe.Probe(inProcess, path, readTimeline, default);
+
+            // What each engine read, field by field: container, every stream, every video packet.
+            var ffFacts = ffprobe.Facts[readTimeline];
+            var facts = inProcess.Facts[readTimeline];
             Assert.Equal((ffFacts.FormatName, ffFacts.StartTime, ffFacts.Duration), (facts.FormatName, facts.StartTime, facts.Duration));
             Assert.Equal(ffFacts.Streams.Count, facts.Streams.Count);
             for (int i = 0; i < facts.Streams.Count; i++)
@@ -287,13 +325,13 @@ public class InProcessProbeTests
                 Assert.True(packets.SequenceEqual(facts.VideoPackets![stream]), $"{path}: the packets of stream {stream} differ from ffprobe's");
             }
 
-            if (!readTimeline)
+            Assert.Equal(ffprobe.FirstVideoStreamPackets is null, inProcess.FirstVideoStreamPackets is null);
+            if (ffprobe.FirstVideoStreamPackets is not null)
             {
-                Assert.Equal(FfprobeReader.Instance.ReadFirstVideoStreamPackets(path, default), InProcess.ReadFirstVideoStreamPackets(path, default));
+                Assert.Equal(ffprobe.FirstVideoStreamPackets, inProcess.FirstVideoStreamPackets!);
             }
 
-            var (ffInfo, ffTimeline) = VideoProbe.ProbeWithTimeline(path, readTimeline, ProbeEngine.Ffprobe, default);
-            var (info, timeline) = VideoProbe.ProbeWithTimeline(path, readTimeline, ProbeEngine.Libavformat, default);
+            // And what the probe makes of them.
             string what = $"{path} (timeline {readTimeline})";
             Assert.True(Math.Abs(ffInfo.Duration - info.Duration) < 1e-9, $"{what}: duration {info.Duration} vs ffprobe {ffInfo.Duration}");
             Assert.True(Math.Abs(ffInfo.FrameRate - info.FrameRate) < 1e-9, $"{what}: frame rate {info.FrameRate} vs ffprobe {ffInfo.FrameRate}");
@@ -309,6 +347,21 @@ public class InProcessProbeTests
                 Assert.Equal(ffTimeline.LastFrameDuration, timeline.LastFrameDuration);
             }
         }
+    }
+
+    /// <summary>Passes reads on to an engine and keeps what they returned.</summary>
+    private sealed class RecordingReader(IProbeReader inner) : IProbeReader
+    {
+        public Dictionary<bool, ContainerFacts> Facts { get; } = [];
+
+        public IReadOnlyList<PacketTimes>? FirstVideoStreamPackets { get; private set; }
+
+        public string Name => inner.Name;
+
+        public ContainerFacts Read(string path, bool readPackets, CancellationToken ct) => Facts[readPackets] = inner.Read(path, readPackets, ct);
+
+        public IReadOnlyList<PacketTimes> ReadFirstVideoStreamPackets(string path, CancellationToken ct)
+            => FirstVideoStreamPackets = inner.ReadFirstVideoStreamPackets(path, ct);
     }
 
     /// <summary>Small videos of the kinds the other tests and real collections have (about 2 s of ffmpeg work in all).</summary>

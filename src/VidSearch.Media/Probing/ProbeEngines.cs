@@ -31,13 +31,13 @@ public static class ProbeEngines
     /// <summary>The engine VIDSEARCH_PROBE asks for (auto when unset or empty).</summary>
     public static ProbeEngine Requested => Parse(Environment.GetEnvironmentVariable(Variable));
 
-    /// <summary>Reads an engine name: auto, libavformat (or in-process) or ffprobe, in any case.</summary>
-    public static ProbeEngine Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    /// <summary>Reads an engine name: auto, libavformat (or in-process) or ffprobe, in any case; <paramref name="source"/> names it in errors.</summary>
+    public static ProbeEngine Parse(string? name, string source = Variable) => name?.Trim().ToLowerInvariant() switch
     {
         null or "" or "auto" => ProbeEngine.Auto,
         "libavformat" or "in-process" or "inprocess" => ProbeEngine.Libavformat,
         "ffprobe" => ProbeEngine.Ffprobe,
-        _ => throw VidSearchException.Argument(Variable, $"must be auto, libavformat or ffprobe, got '{name}'"),
+        _ => throw VidSearchException.Argument(source, $"must be auto, libavformat or ffprobe, got '{name}'"),
     };
 
     /// <summary>Why the in-process engine cannot be used, or null when it can.</summary>

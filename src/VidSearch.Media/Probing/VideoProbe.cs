@@ -49,7 +49,8 @@ public static class VideoProbe
         }
     }
 
-    private static (VideoInfo Info, FrameTimeline? Timeline) Probe(IProbeReader reader, string path, bool readTimeline, CancellationToken ct)
+    /// <summary>Probes with a given reader (the file already checked).</summary>
+    internal static (VideoInfo Info, FrameTimeline? Timeline) Probe(IProbeReader reader, string path, bool readTimeline, CancellationToken ct)
     {
         var facts = reader.Read(path, readTimeline, ct);
         string container = facts.FormatName;
