@@ -203,6 +203,33 @@ public class InProcessProbeTests
     }
 
     [Fact]
+    public void Libraries_laid_out_unexpectedly_are_disabled_and_auto_probes_with_ffprobe_instead()
+    {
+        var broken = new BrokenLayoutReader();
+        string? disabled = null;
+        var (info, timeline) = VideoProbe.ProbeOrFallBack(broken, ProbeEngine.Auto, RealClips.Msrvtt, readTimeline: true, reason => disabled = reason, default);
+        Assert.Equal("AVStream is not what it seems", disabled);
+        Assert.Equal(VideoProbe.ProbeWithTimeline(RealClips.Msrvtt, readTimeline: true, ProbeEngine.Ffprobe, default).Info, info);
+        Assert.Equal(330, timeline!.Count);
+
+        disabled = null;
+        var e = Assert.Throws<VidSearchException>(() => VideoProbe.ProbeOrFallBack(broken, ProbeEngine.Libavformat, RealClips.Msrvtt, readTimeline: false, reason => disabled = reason, default));
+        Assert.Equal(ErrorKind.External, e.Kind);
+        Assert.Contains("AVStream is not what it seems", e.Cause);
+        Assert.Contains("VIDSEARCH_PROBE=ffprobe", e.Cause);
+        Assert.NotNull(disabled);
+    }
+
+    private sealed class BrokenLayoutReader : IProbeReader
+    {
+        public string Name => "broken";
+
+        public ContainerFacts Read(string path, bool readPackets, CancellationToken ct) => throw new LibavLayoutException("AVStream is not what it seems");
+
+        public IReadOnlyList<PacketTimes> ReadFirstVideoStreamPackets(string path, CancellationToken ct) => throw new LibavLayoutException("AVStream is not what it seems");
+    }
+
+    [Fact]
     public void Engine_names_are_read_from_VIDSEARCH_PROBE_values()
     {
         Assert.Equal(ProbeEngine.Auto, ProbeEngines.Parse(null));

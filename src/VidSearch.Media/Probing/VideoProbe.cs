@@ -31,21 +31,30 @@ public static class VideoProbe
     public static (VideoInfo Info, FrameTimeline? Timeline) ProbeWithTimeline(string path, bool readTimeline, ProbeEngine engine, CancellationToken ct)
     {
         CheckFile(path);
-        var reader = ProbeEngines.Reader(engine);
+        return ProbeOrFallBack(ProbeEngines.Reader(engine), engine, path, readTimeline, ProbeEngines.DisableInProcess, ct);
+    }
+
+    /// <summary>
+    /// Probes with <paramref name="reader"/>. Should the in-process libraries turn out not to be laid out as expected,
+    /// they are disabled for good (<paramref name="disableInProcess"/>) and, unless they were asked for by name,
+    /// ffprobe probes instead.
+    /// </summary>
+    internal static (VideoInfo Info, FrameTimeline? Timeline) ProbeOrFallBack(
+        IProbeReader reader, ProbeEngine engine, string path, bool readTimeline, Action<string> disableInProcess, CancellationToken ct)
+    {
         try
         {
             return Probe(reader, path, readTimeline, ct);
         }
-        catch (LibavLayoutException e) when (engine == ProbeEngine.Auto)
-        {
-            // The libraries loaded but do not look like FFmpeg 5.x inside: never use them again, and use ffprobe.
-            ProbeEngines.DisableInProcess(e.Message);
-            return Probe(FfprobeReader.Instance, path, readTimeline, ct);
-        }
         catch (LibavLayoutException e)
         {
-            ProbeEngines.DisableInProcess(e.Message);
-            throw new VidSearchException(ErrorKind.External, "libavformat", $"the in-process probe cannot read these libraries ({e.Message}); set {ProbeEngines.Variable}=ffprobe", e);
+            disableInProcess(e.Message);
+            if (engine == ProbeEngine.Libavformat)
+            {
+                throw new VidSearchException(ErrorKind.External, "libavformat", $"the in-process probe cannot read these libraries ({e.Message}); set {ProbeEngines.Variable}=ffprobe", e);
+            }
+
+            return Probe(FfprobeReader.Instance, path, readTimeline, ct);
         }
     }
 
