@@ -425,7 +425,10 @@ public class InProcessProbeTests
         ProbeTests.RandomBytes(bytes.Length / 5, 7).CopyTo(noisy, bytes.Length * 2 / 5);
         string corrupt = temp.File("corrupt.mp4");
         File.WriteAllBytes(corrupt, noisy);
-        videos.AddRange([halved, corrupt]);
+        // A file name that is not plain ASCII, with spaces.
+        string named = temp.File("vidéo d'été ü.mp4");
+        File.Copy(plain, named);
+        videos.AddRange([halved, corrupt, named]);
         return videos;
     }
 
