@@ -45,6 +45,9 @@ public class InProcessProbeTests
         Assert.Contains(rotated.Rotation, new[] { 90, 270 });
         var cover = VideoProbe.ProbeWithTimeline(temp.File("cover.mkv"), readTimeline: true, ProbeEngine.Libavformat, default).Info;
         Assert.Equal((64, 48), (cover.Width, cover.Height)); // the video, not the 32x32 cover picture
+        var degenerate = InProcess.Read(temp.File("zero-matrix.mp4"), readPackets: false, default).Streams[0];
+        Assert.Equal((true, (double)long.MinValue), (degenerate.HasSideData, degenerate.DisplayMatrixRotation));
+        Assert.Equal(0, VideoProbe.ProbeWithTimeline(temp.File("zero-matrix.mp4"), readTimeline: false, ProbeEngine.Libavformat, default).Info.Rotation);
         var elementary = VideoProbe.ProbeWithTimeline(temp.File("raw.h264"), readTimeline: false, ProbeEngine.Libavformat, default).Info;
         Assert.Equal(15, elementary.FrameCountEstimate);
     }
@@ -425,6 +428,14 @@ public class InProcessProbeTests
         ProbeTests.RandomBytes(bytes.Length / 5, 7).CopyTo(noisy, bytes.Length * 2 / 5);
         string corrupt = temp.File("corrupt.mp4");
         File.WriteAllBytes(corrupt, noisy);
+        // A display matrix of zeros (no angle: ffprobe prints the NaN as the smallest 64-bit integer).
+        var mp4 = File.ReadAllBytes(plain);
+        int header = mp4.AsSpan().IndexOf("tkhd"u8);
+        Array.Clear(mp4, header + 44, 36);
+        string degenerate = temp.File("zero-matrix.mp4");
+        File.WriteAllBytes(degenerate, mp4);
+        videos.Add(degenerate);
+
         // A file name that is not plain ASCII, with spaces.
         string named = temp.File("vidéo d'été ü.mp4");
         File.Copy(plain, named);

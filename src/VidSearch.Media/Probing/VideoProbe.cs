@@ -200,6 +200,11 @@ public static class VideoProbe
             degrees = tag;
         }
 
+        if (!(Math.Abs(degrees) <= 360))
+        {
+            return 0; // a degenerate display matrix has no angle
+        }
+
         int rounded = (int)Math.Round(degrees / 90.0) * 90;
         return ((rounded % 360) + 360) % 360;
     }

@@ -60,6 +60,7 @@ internal static class LibavAbi
     public static class SideData
     {
         public const int Data = 0;
+        public const int Length = 8;
         public const int Type = 16;
         public const int Size = 24;
 

@@ -256,10 +256,11 @@ internal sealed unsafe class LibavInput : IDisposable
                 throw new LibavLayoutException($"the side data of a stream of {path} is not where FFmpeg 5.x keeps it");
             }
 
-            if (type == LibavAbi.SideData.DisplayMatrixType && data is not null)
+            if (type == LibavAbi.SideData.DisplayMatrixType && data is not null && *(nuint*)(entry + LibavAbi.SideData.Length) >= 9 * sizeof(int))
             {
+                // ffprobe prints the angle as a 64-bit integer: truncated, and a degenerate matrix's NaN as x86-64 converts it.
                 double degrees = av.av_display_rotation_get((int*)data);
-                rotation = double.IsNaN(degrees) ? 0 : Math.Truncate(degrees); // ffprobe prints it as an integer
+                rotation = double.IsNaN(degrees) ? long.MinValue : Math.Truncate(degrees);
             }
         }
 
