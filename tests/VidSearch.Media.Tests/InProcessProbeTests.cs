@@ -428,6 +428,13 @@ public class InProcessProbeTests
         ProbeTests.RandomBytes(bytes.Length / 5, 7).CopyTo(noisy, bytes.Length * 2 / 5);
         string corrupt = temp.File("corrupt.mp4");
         File.WriteAllBytes(corrupt, noisy);
+        // Subtitles beside the video and audio.
+        string subtitles = temp.File("subs.srt");
+        File.WriteAllText(subtitles, "1\n00:00:00,000 --> 00:00:01,000\nhello\n");
+        string withSubtitles = temp.File("subtitled.mkv");
+        RealClips.Run("ffmpeg", "-nostdin", "-v", "error", "-i", temp.File("with-audio.mkv"), "-i", subtitles, "-map", "0", "-map", "1", "-c", "copy", withSubtitles);
+        videos.Add(withSubtitles);
+
         // A display matrix of zeros (no angle: ffprobe prints the NaN as the smallest 64-bit integer).
         var mp4 = File.ReadAllBytes(plain);
         int header = mp4.AsSpan().IndexOf("tkhd"u8);
