@@ -38,28 +38,28 @@ internal sealed unsafe class LibavLibrary
     public LibavVersion AvutilVersion { get; private set; }
 
     // libavutil
-    public delegate* unmanaged[Cdecl]<delegate* unmanaged[Cdecl]<nint, int, nint, nint, void>, void> av_log_set_callback;
-    public delegate* unmanaged[Cdecl]<nint, int, nint, nint, byte*, int, int*, int> av_log_format_line2;
-    public delegate* unmanaged[Cdecl]<int, byte*, nuint, int> av_strerror;
-    public delegate* unmanaged[Cdecl]<int*, double> av_display_rotation_get;
-    public delegate* unmanaged[Cdecl]<nint, byte*, nint, int, nint> av_dict_get;
-    public delegate* unmanaged[Cdecl]<nint*, byte*, byte*, int, int> av_dict_set;
-    public delegate* unmanaged[Cdecl]<nint*, void> av_dict_free;
-    public delegate* unmanaged[Cdecl]<int, byte*> av_get_media_type_string;
-    public delegate* unmanaged[Cdecl]<nint, byte*, byte*, int, int, nint> av_opt_find;
+    public delegate* unmanaged[Cdecl]<delegate* unmanaged[Cdecl]<nint, int, nint, nint, void>, void> av_log_set_callback { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, int, nint, nint, byte*, int, int*, int> av_log_format_line2 { get; private set; }
+    public delegate* unmanaged[Cdecl]<int, byte*, nuint, int> av_strerror { get; private set; }
+    public delegate* unmanaged[Cdecl]<int*, double> av_display_rotation_get { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, byte*, nint, int, nint> av_dict_get { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint*, byte*, byte*, int, int> av_dict_set { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint*, void> av_dict_free { get; private set; }
+    public delegate* unmanaged[Cdecl]<int, byte*> av_get_media_type_string { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, byte*, byte*, int, int, nint> av_opt_find { get; private set; }
 
     // libavcodec
-    public delegate* unmanaged[Cdecl]<int, nint> avcodec_descriptor_get;
-    public delegate* unmanaged[Cdecl]<nint> av_packet_alloc;
-    public delegate* unmanaged[Cdecl]<nint*, void> av_packet_free;
-    public delegate* unmanaged[Cdecl]<nint, void> av_packet_unref;
+    public delegate* unmanaged[Cdecl]<int, nint> avcodec_descriptor_get { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint> av_packet_alloc { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint*, void> av_packet_free { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, void> av_packet_unref { get; private set; }
 
     // libavformat
-    public delegate* unmanaged[Cdecl]<nint*, byte*, nint, nint*, int> avformat_open_input;
-    public delegate* unmanaged[Cdecl]<nint, nint, int> avformat_find_stream_info;
-    public delegate* unmanaged[Cdecl]<nint*, void> avformat_close_input;
-    public delegate* unmanaged[Cdecl]<nint, nint, int> av_read_frame;
-    public delegate* unmanaged[Cdecl]<nint, int, nuint*, byte*> av_stream_get_side_data;
+    public delegate* unmanaged[Cdecl]<nint*, byte*, nint, nint*, int> avformat_open_input { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, nint, int> avformat_find_stream_info { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint*, void> avformat_close_input { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, nint, int> av_read_frame { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, int, nuint*, byte*> av_stream_get_side_data { get; private set; }
 
     public string Describe() => $"libavformat {AvformatVersion} (in-process)";
 
