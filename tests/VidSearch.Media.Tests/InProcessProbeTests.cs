@@ -140,14 +140,14 @@ public class InProcessProbeTests
         }
 
         long before = ResidentBytes();
-        for (int i = 0; i < 300; i++)
+        for (int i = 0; i < 500; i++)
         {
             VideoProbe.ProbeWithTimeline(clip, readTimeline: true, ProbeEngine.Libavformat, default);
         }
 
-        // Each probe opens an h264 decoder for the stream information (megabytes): a leak would show at once.
+        // Measured: 4 MB of growth over 300 probes as is; with the format context left open (about 100 KB each), 29 MB.
         long growth = ResidentBytes() - before;
-        Assert.True(growth < 40_000_000, $"resident memory grew by {growth / 1_000_000} MB over 300 probes");
+        Assert.True(growth < 20_000_000, $"resident memory grew by {growth / 1_000_000} MB over 500 probes");
     }
 
     [Fact]
