@@ -56,9 +56,12 @@ public sealed class FrameSampler(ISamplingStrategy strategy, FrameDecoder? decod
 
     public ISamplingStrategy Strategy { get; } = strategy;
 
+    /// <summary>How videos are probed; null: as VIDSEARCH_PROBE says (see <see cref="ProbeEngines"/>).</summary>
+    public ProbeEngine? ProbeEngine { get; init; }
+
     public SampledVideo Open(string path, CancellationToken ct = default)
     {
-        var (info, timeline) = VideoProbe.ProbeWithTimeline(path, readTimeline: true, ct);
+        var (info, timeline) = VideoProbe.ProbeWithTimeline(path, readTimeline: true, ProbeEngine ?? ProbeEngines.Requested, ct);
         return new SampledVideo(info, timeline!, Strategy.Plan(info), decoder);
     }
 

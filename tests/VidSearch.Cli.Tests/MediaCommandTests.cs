@@ -45,6 +45,25 @@ public class MediaCommandTests
     }
 
     [Fact]
+    public void Bench_media_probes_with_the_engine_asked_for_and_says_which()
+    {
+        using var temp = new TempDirectory();
+        File.Copy(Msrvtt, temp.File("clip.mp4"));
+        foreach (var (name, expected) in new[] { ("ffprobe", "ffprobe"), ("libavformat", "libavformat 59.") })
+        {
+            var (code, stdout, stderr) = CliRunner.Run("bench", "media", "--clips", temp.Path, "--minutes", "0", "--strategy", "uniform:2", "--passes", "1", "--probe", name, "--json");
+            Assert.True(code == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            Assert.StartsWith(expected, doc.RootElement.GetProperty("probe").GetString());
+            Assert.Equal(2, Assert.Single(doc.RootElement.GetProperty("rows").EnumerateArray()).GetProperty("frames").GetInt32());
+        }
+
+        var bad = CliRunner.Run("bench", "media", "--clips", temp.Path, "--minutes", "0", "--probe", "gstreamer");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--probe: must be auto, libavformat or ffprobe, got 'gstreamer'", bad.Stderr);
+    }
+
+    [Fact]
     public void Probe_of_a_bad_file_is_one_line_naming_it_with_exit_3()
     {
         using var temp = new TempDirectory();

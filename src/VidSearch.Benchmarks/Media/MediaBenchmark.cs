@@ -23,6 +23,9 @@ public sealed record MediaBenchmarkOptions
 
     /// <summary>Timed passes of the pipeline and of ffmpeg alone (alternating); the best of each is reported.</summary>
     public int Passes { get; init; } = 2;
+
+    /// <summary>How the pipeline probes videos; null: as VIDSEARCH_PROBE says.</summary>
+    public ProbeEngine? Probe { get; init; }
 }
 
 /// <summary>One measured row: a video set and a strategy, the pipeline against ffmpeg alone on the same frames.</summary>
@@ -44,7 +47,8 @@ public sealed record MediaBenchmarkRow(
     public double Ratio => FfmpegSeconds / PipelineSeconds;
 }
 
-public sealed record MediaBenchmarkReport(IReadOnlyList<MediaBenchmarkRow> Rows, long PeakWorkingSetBytes, long? LongVideoPeakWorkingSetBytes, string Machine);
+/// <param name="Probe">The probe engine the pipeline used, in words ("libavformat 59.27.100 (in-process)", "ffprobe").</param>
+public sealed record MediaBenchmarkReport(IReadOnlyList<MediaBenchmarkRow> Rows, long PeakWorkingSetBytes, long? LongVideoPeakWorkingSetBytes, string Machine, string Probe);
 
 /// <summary>
 /// `vidsearch bench media`: frames per second of probe + decode + sample + CLIP preprocessing, against ffmpeg alone
@@ -87,7 +91,12 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
             }
         }
 
-        return new MediaBenchmarkReport(rows, Process.GetCurrentProcess().PeakWorkingSet64, longPeak, $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        return new MediaBenchmarkReport(
+            rows,
+            Process.GetCurrentProcess().PeakWorkingSet64,
+            longPeak,
+            $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            ProbeEngines.Describe(options.Probe));
     }
 
     private MediaBenchmarkRow Measure(string label, IReadOnlyList<string> files, ISamplingStrategy strategy, IProgress<WorkProgress>? progress, CancellationToken ct)
@@ -95,7 +104,7 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         string task = $"{label}, {strategy.Name}";
         var preprocessor = new ClipPreprocessor();
         var buffer = new float[preprocessor.ImageLength];
-        var sampler = new FrameSampler(strategy);
+        var sampler = new FrameSampler(strategy) { ProbeEngine = options.Probe };
         var plans = new List<(VideoInfo Info, double[] Times)>();
 
         // Passes of the pipeline over the whole batch (probe ahead + plan + decode + preprocess, as indexing runs it)

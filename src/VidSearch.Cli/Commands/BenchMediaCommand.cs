@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using VidSearch.Benchmarks.Media;
 using VidSearch.Cli.Infrastructure;
+using VidSearch.Media.Probing;
 
 namespace VidSearch.Cli.Commands;
 
@@ -30,10 +31,14 @@ public static class BenchMediaCommand
             Description = "Timed passes of the pipeline and of ffmpeg alone, alternating; the best of each counts.",
             DefaultValueFactory = _ => 2,
         };
+        var probe = new Option<string?>("--probe")
+        {
+            Description = "How the pipeline probes videos: auto (in-process through libavformat when available), libavformat or ffprobe (default: VIDSEARCH_PROBE, else auto).",
+        };
         var json = CommonOptions.Json();
         var command = new Command("media", "Frames per second of probe+decode+sample+CLIP preprocessing, as a ratio to ffmpeg alone on the same frames; peak memory.")
         {
-            clips, minutes, strategies, passes, json,
+            clips, minutes, strategies, passes, probe, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -55,7 +60,8 @@ public static class BenchMediaCommand
                 folder = null;
             }
 
-            var options = new MediaBenchmarkOptions { ClipsFolder = folder, LongVideoMinutes = length, Strategies = parse.GetValue(strategies)!, Passes = passCount };
+            var engine = parse.GetValue(probe) is string name ? ProbeEngines.Parse(name, "--probe") : ProbeEngines.Requested;
+            var options = new MediaBenchmarkOptions { ClipsFolder = folder, LongVideoMinutes = length, Strategies = parse.GetValue(strategies)!, Passes = passCount, Probe = engine };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => new MediaBenchmark(options).Run(progress, ct), ct));
             if (parse.GetValue(json))
             {
@@ -64,6 +70,7 @@ public static class BenchMediaCommand
             }
 
             Console.WriteLine($"media pipeline (probe + decode + sample + CLIP preprocess 224) vs ffmpeg alone, {report.Machine}");
+            Console.WriteLine($"probe: {report.Probe}");
             Console.WriteLine($"{"videos",-22} {"strategy",-13} {"frames",7} {"pipeline fps",13} {"ffmpeg fps",11} {"ratio",6}  ffmpeg baseline (select/fps | -ss per frame, s)");
             foreach (var row in report.Rows)
             {

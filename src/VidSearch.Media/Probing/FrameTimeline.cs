@@ -1,12 +1,8 @@
-using System.Globalization;
-using VidSearch.Core;
-using VidSearch.Media.Tools;
-
 namespace VidSearch.Media.Probing;
 
 /// <summary>
 /// The presentation timestamps of every frame of a video stream and which ones are keyframes, read from the
-/// container's packets without decoding (one demux pass of ffprobe). Used to measure exact durations, to map
+/// container's packets without decoding (one demux pass). Used to measure exact durations, to map
 /// a requested time to the frame shown at that time, and to plan seeks.
 /// </summary>
 public sealed class FrameTimeline
@@ -81,60 +77,56 @@ public sealed class FrameTimeline
         return 0;
     }
 
-    /// <summary>Reads the packets of the first video stream. Frame rate is used where packets carry no timestamps.</summary>
+    /// <summary>
+    /// Reads the packets of the first video stream (with the probe engine in use, see <see cref="ProbeEngines"/>).
+    /// Frame rate is used where packets carry no timestamps.
+    /// </summary>
     public static FrameTimeline Read(string path, double frameRate, CancellationToken ct = default)
-    {
-        var (exit, stdout, stderr) = FfmpegProcess.Run(
-            FfmpegProcess.FfprobePath,
-            ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,dts_time,duration_time,flags", "-of", "csv=p=0", path],
-            ct);
-        if (exit != 0)
-        {
-            throw new VidSearchException(ErrorKind.InvalidInput, path, "cannot read packets: " + FfmpegProcess.LastErrorLine(stderr, "ffprobe failed", path));
-        }
-
-        return Parse(stdout, frameRate);
-    }
+        => FromPackets(ProbeEngines.Reader().ReadFirstVideoStreamPackets(path, ct), frameRate);
 
     /// <summary>Parses ffprobe's "pts_time,dts_time,duration_time,flags" CSV lines.</summary>
-    public static FrameTimeline Parse(string csv, double frameRate)
-    {
-        var rows = new List<string[]>();
-        foreach (string line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var cells = line.Split(',');
-            if (cells.Length >= 4)
-            {
-                rows.Add(cells);
-            }
-        }
+    public static FrameTimeline Parse(string csv, double frameRate) => FromPackets(FfprobeReader.ParseCsvPackets(csv), frameRate);
 
-        return FromPackets(rows, frameRate);
-    }
-
-    /// <summary>Builds the timeline from packets given as [pts_time, dts_time, duration_time, flags] (missing values as "N/A").</summary>
-    public static FrameTimeline FromPackets(IReadOnlyList<string[]> rows, double frameRate)
+    /// <summary>Builds the timeline from the stream's packets in the order read.</summary>
+    public static FrameTimeline FromPackets(IReadOnlyList<PacketTimes> packets, double frameRate)
     {
-        var entries = new List<(double Time, bool Key, double Duration)>();
+        var entries = new List<(double Time, bool Key, double Duration)>(packets.Count);
         double period = frameRate > 0 ? 1.0 / frameRate : 0.04;
         // Packets without a presentation time use their decoding time (the same without B-frames). Streams where most
         // packets have neither (raw elementary streams) are counted at the nominal rate.
-        bool synthesize = rows.Count(r => TryNumber(r[0], out _) || TryNumber(r[1], out _)) < (rows.Count + 1) / 2;
-        for (int i = 0; i < rows.Count; i++)
+        int timed = 0;
+        foreach (var packet in packets)
         {
-            var cells = rows[i];
+            if (packet.Pts is not null || packet.Dts is not null)
+            {
+                timed++;
+            }
+        }
+
+        bool synthesize = timed < (packets.Count + 1) / 2;
+        for (int i = 0; i < packets.Count; i++)
+        {
+            var packet = packets[i];
             double time;
             if (synthesize)
             {
                 time = i * period;
             }
-            else if (!TryNumber(cells[0], out time) && !TryNumber(cells[1], out time))
+            else if (packet.Pts is double pts)
+            {
+                time = pts;
+            }
+            else if (packet.Dts is double dts)
+            {
+                time = dts;
+            }
+            else
             {
                 continue;
             }
 
-            double duration = TryNumber(cells[2], out double d) && d > 0 ? d : period;
-            entries.Add((time, cells[3].Contains('K'), duration));
+            double duration = packet.Duration is double d && d > 0 ? d : period;
+            entries.Add((time, packet.IsKey, duration));
         }
 
         entries.Sort((a, b) => a.Time.CompareTo(b.Time));
@@ -148,7 +140,4 @@ public sealed class FrameTimeline
 
         return new FrameTimeline(times, keys, entries.Count > 0 ? entries[^1].Duration : 0);
     }
-
-    private static bool TryNumber(string text, out double value)
-        => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
 }

@@ -1,20 +1,21 @@
-using System.Globalization;
-using System.Text.Json;
 using VidSearch.Core;
-using VidSearch.Media.Tools;
+using VidSearch.Media.Probing.Native;
 
 namespace VidSearch.Media.Probing;
 
-/// <summary>Reads a video's properties with ffprobe, and refuses files that are not videos with a clear reason.</summary>
+/// <summary>
+/// Reads a video's properties (in-process through libavformat, or with ffprobe: see <see cref="ProbeEngines"/>), and
+/// refuses files that are not videos with a clear reason.
+/// </summary>
 public static class VideoProbe
 {
-    /// <summary>Containers whose duration ffprobe estimates from the bitrate: their frames are counted instead.</summary>
+    /// <summary>Containers whose duration libavformat estimates from the bitrate: their frames are counted instead.</summary>
     private static readonly HashSet<string> ElementaryFormats = new(StringComparer.Ordinal)
     {
         "mpegvideo", "h264", "hevc", "m4v", "h261", "h263", "mjpeg", "cavsvideo", "vc1", "rawvideo", "yuv4mpegpipe", "ivf", "dirac",
     };
 
-    /// <summary>Codecs that ffprobe reports as a video stream although the file is text or a still image.</summary>
+    /// <summary>Codecs that libavformat reports as a video stream although the file is text or a still image.</summary>
     private static readonly HashSet<string> NotVideoCodecs = new(StringComparer.Ordinal) { "ansi", "bintext", "xbin", "idf", "tty" };
 
     public static VideoInfo Probe(string path, CancellationToken ct = default) => ProbeWithTimeline(path, readTimeline: false, ct).Info;
@@ -24,32 +25,54 @@ public static class VideoProbe
     /// (one demux pass, no decoding), which the decoder uses to pick and seek frames exactly.
     /// </summary>
     public static (VideoInfo Info, FrameTimeline? Timeline) ProbeWithTimeline(string path, bool readTimeline, CancellationToken ct = default)
+        => ProbeWithTimeline(path, readTimeline, ProbeEngines.Requested, ct);
+
+    /// <summary>Probes the file with the given engine (see <see cref="ProbeEngines"/>).</summary>
+    public static (VideoInfo Info, FrameTimeline? Timeline) ProbeWithTimeline(string path, bool readTimeline, ProbeEngine engine, CancellationToken ct)
     {
         CheckFile(path);
-        // With the timeline, one ffprobe pass lists the container, the streams and every packet.
-        string[] arguments = readTimeline
-            ? ["-v", "error", "-show_entries", "format:stream:packet=stream_index,pts_time,dts_time,duration_time,flags", "-of", "json", path]
-            : ["-v", "error", "-show_format", "-show_streams", "-of", "json", path];
-        var (exit, stdout, stderr) = FfmpegProcess.Run(FfmpegProcess.FfprobePath, arguments, ct);
-        if (exit != 0)
-        {
-            throw new VidSearchException(ErrorKind.InvalidInput, path, "not a readable video: " + FfmpegProcess.LastErrorLine(stderr, "ffprobe failed", path));
-        }
+        return ProbeOrFallBack(ProbeEngines.Reader(engine), engine, path, readTimeline, ProbeEngines.DisableInProcess, ct);
+    }
 
-        using var document = ParseJson(path, stdout);
-        var root = document.RootElement;
-        var format = root.TryGetProperty("format", out var f) ? f : default;
-        string container = Text(format, "format_name") ?? string.Empty;
-        var streams = root.TryGetProperty("streams", out var s) && s.ValueKind == JsonValueKind.Array ? s.EnumerateArray().ToList() : [];
-        bool hasAudio = streams.Any(x => Text(x, "codec_type") == "audio");
-        var video = streams.FirstOrDefault(x => Text(x, "codec_type") == "video" && !IsAttachedPicture(x));
-        if (video.ValueKind != JsonValueKind.Object)
+    /// <summary>
+    /// Probes with <paramref name="reader"/>. Should the in-process libraries turn out not to be laid out as expected,
+    /// they are disabled for good (<paramref name="disableInProcess"/>) and, unless they were asked for by name,
+    /// ffprobe probes instead.
+    /// </summary>
+    internal static (VideoInfo Info, FrameTimeline? Timeline) ProbeOrFallBack(
+        IProbeReader reader, ProbeEngine engine, string path, bool readTimeline, Action<string> disableInProcess, CancellationToken ct)
+    {
+        try
         {
-            string kinds = streams.Count == 0 ? "no streams" : "streams: " + string.Join(", ", streams.Select(x => Text(x, "codec_type") ?? "unknown"));
+            return Probe(reader, path, readTimeline, ct);
+        }
+        catch (LibavLayoutException e)
+        {
+            disableInProcess(e.Message);
+            if (engine == ProbeEngine.Libavformat)
+            {
+                throw new VidSearchException(ErrorKind.External, "libavformat", $"the in-process probe cannot read these libraries ({e.Message}); set {ProbeEngines.Variable}=ffprobe", e);
+            }
+
+            return Probe(FfprobeReader.Instance, path, readTimeline, ct);
+        }
+    }
+
+    /// <summary>Probes with a given reader (the file already checked).</summary>
+    internal static (VideoInfo Info, FrameTimeline? Timeline) Probe(IProbeReader reader, string path, bool readTimeline, CancellationToken ct)
+    {
+        var facts = reader.Read(path, readTimeline, ct);
+        string container = facts.FormatName;
+        var streams = facts.Streams;
+        bool hasAudio = streams.Any(x => x.CodecType == "audio");
+        var video = streams.FirstOrDefault(x => x.CodecType == "video" && !x.IsAttachedPicture);
+        if (video is null)
+        {
+            string kinds = streams.Count == 0 ? "no streams" : "streams: " + string.Join(", ", streams.Select(x => x.CodecType ?? "unknown"));
             throw new VidSearchException(ErrorKind.InvalidInput, path, $"no video stream ({kinds})");
         }
 
-        string codec = Text(video, "codec_name") ?? "unknown";
+        string codec = video.CodecName ?? "unknown";
         if (NotVideoCodecs.Contains(codec) || container == "tty")
         {
             throw new VidSearchException(ErrorKind.InvalidInput, path, "not a video (text file)");
@@ -60,26 +83,27 @@ public static class VideoProbe
             throw new VidSearchException(ErrorKind.InvalidInput, path, $"a still image ({codec}), not a video");
         }
 
-        int width = Integer(video, "width");
-        int height = Integer(video, "height");
+        int width = video.Width;
+        int height = video.Height;
         if (width <= 0 || height <= 0)
         {
             throw new VidSearchException(ErrorKind.InvalidInput, path, $"video stream ({codec}) has no frame size: corrupt or unsupported");
         }
 
-        double avgRate = Rate(Text(video, "avg_frame_rate"));
-        double realRate = Rate(Text(video, "r_frame_rate"));
+        double avgRate = video.AverageFrameRate;
+        double realRate = video.RealFrameRate;
         double frameRate = avgRate > 0 && avgRate < 1000 ? avgRate : realRate;
-        double startTime = Number(video, "start_time") ?? Number(format, "start_time") ?? 0;
-        double? streamDuration = Number(video, "duration");
-        double? formatDuration = Number(format, "duration");
-        long? frameCount = Number(video, "nb_frames") is double n && n > 0 ? (long)n : null;
+        double startTime = video.StartTime ?? facts.StartTime ?? 0;
+        double? streamDuration = video.Duration;
+        double? formatDuration = facts.Duration;
+        long? frameCount = video.FrameCount is long n && n > 0 ? n : null;
 
         bool elementary = container.Split(',').Any(ElementaryFormats.Contains);
         bool needTimeline = readTimeline || elementary || streamDuration is null || container == "gif";
+        double nominalRate = frameRate > 0 ? frameRate : 25;
         FrameTimeline? timeline = readTimeline
-            ? FrameTimeline.FromPackets(VideoPackets(root, Integer(video, "index")), frameRate > 0 ? frameRate : 25)
-            : needTimeline ? FrameTimeline.Read(path, frameRate > 0 ? frameRate : 25, ct) : null;
+            ? FrameTimeline.FromPackets(facts.VideoPackets?.GetValueOrDefault(video.Index) ?? [], nominalRate)
+            : needTimeline ? FrameTimeline.FromPackets(reader.ReadFirstVideoStreamPackets(path, ct), nominalRate) : null;
         if (timeline is { Count: 0 })
         {
             throw new VidSearchException(ErrorKind.InvalidInput, path, $"video stream ({codec}) has no frames: empty or corrupt");
@@ -141,23 +165,6 @@ public static class VideoProbe
         }, timeline);
     }
 
-    private static List<string[]> VideoPackets(JsonElement root, int streamIndex)
-    {
-        var rows = new List<string[]>();
-        if (root.TryGetProperty("packets", out var packets) && packets.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var packet in packets.EnumerateArray())
-            {
-                if (Integer(packet, "stream_index") == streamIndex)
-                {
-                    rows.Add([Text(packet, "pts_time") ?? "N/A", Text(packet, "dts_time") ?? "N/A", Text(packet, "duration_time") ?? "N/A", Text(packet, "flags") ?? string.Empty]);
-                }
-            }
-        }
-
-        return rows;
-    }
-
     /// <summary>Throws NotFound / InvalidInput for a path that is missing, a folder or an empty file.</summary>
     public static void CheckFile(string path)
     {
@@ -177,70 +184,28 @@ public static class VideoProbe
         }
     }
 
-    private static JsonDocument ParseJson(string path, string json)
-    {
-        try
-        {
-            return JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new VidSearchException(ErrorKind.External, path, "ffprobe printed unreadable output: " + e.Message, e);
-        }
-    }
-
-    private static bool IsAttachedPicture(JsonElement stream)
-        => stream.TryGetProperty("disposition", out var d) && d.TryGetProperty("attached_pic", out var a) && a.ValueKind == JsonValueKind.Number && a.GetInt32() == 1;
-
     /// <summary>Clockwise display rotation from the display matrix side data (or the legacy "rotate" tag).</summary>
-    private static int Rotation(JsonElement video)
+    private static int Rotation(StreamFacts video)
     {
         double degrees = 0;
-        if (video.TryGetProperty("side_data_list", out var list) && list.ValueKind == JsonValueKind.Array)
+        if (video.HasSideData)
         {
-            foreach (var item in list.EnumerateArray())
+            if (video.DisplayMatrixRotation is double r)
             {
-                if (Number(item, "rotation") is double r)
-                {
-                    degrees = -r; // the display matrix angle is counter-clockwise
-                }
+                degrees = -r; // the display matrix angle is counter-clockwise
             }
         }
-        else if (video.TryGetProperty("tags", out var tags) && Number(tags, "rotate") is double tag)
+        else if (video.RotateTag is double tag)
         {
             degrees = tag;
         }
 
+        if (!(Math.Abs(degrees) <= 360))
+        {
+            return 0; // a degenerate display matrix has no angle
+        }
+
         int rounded = (int)Math.Round(degrees / 90.0) * 90;
         return ((rounded % 360) + 360) % 360;
-    }
-
-    private static string? Text(JsonElement element, string name)
-        => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v)
-            ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.ToString()
-            : null;
-
-    private static double? Number(JsonElement element, string name)
-        => Text(element, name) is string t && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v : null;
-
-    private static int Integer(JsonElement element, string name) => (int)(Number(element, name) ?? 0);
-
-    private static double Rate(string? text)
-    {
-        if (text is null)
-        {
-            return 0;
-        }
-
-        var parts = text.Split('/');
-        if (parts.Length == 2
-            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double num)
-            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double den)
-            && den > 0)
-        {
-            return num / den;
-        }
-
-        return 0;
     }
 }
