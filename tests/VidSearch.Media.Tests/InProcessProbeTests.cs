@@ -139,15 +139,22 @@ public class InProcessProbeTests
             VideoProbe.ProbeWithTimeline(clip, readTimeline: true, ProbeEngine.Libavformat, default);
         }
 
-        long before = ResidentBytes();
-        for (int i = 0; i < 500; i++)
+        // Other tests run in parallel and move the resident size too: a leak grows in EVERY round, so the smallest
+        // growth of three rounds is the one to judge. Measured: 4 MB over 300 probes as is; with the format context
+        // left open (about 100 KB a probe), about 25 MB a round of 250.
+        long smallest = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            VideoProbe.ProbeWithTimeline(clip, readTimeline: true, ProbeEngine.Libavformat, default);
+            long before = ResidentBytes();
+            for (int i = 0; i < 250; i++)
+            {
+                VideoProbe.ProbeWithTimeline(clip, readTimeline: true, ProbeEngine.Libavformat, default);
+            }
+
+            smallest = Math.Min(smallest, ResidentBytes() - before);
         }
 
-        // Measured: 4 MB of growth over 300 probes as is; with the format context left open (about 100 KB each), 29 MB.
-        long growth = ResidentBytes() - before;
-        Assert.True(growth < 20_000_000, $"resident memory grew by {growth / 1_000_000} MB over 500 probes");
+        Assert.True(smallest < 15_000_000, $"resident memory grew by at least {smallest / 1_000_000} MB in each round of 250 probes");
     }
 
     [Fact]
