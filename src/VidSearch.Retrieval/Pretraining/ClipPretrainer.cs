@@ -85,6 +85,11 @@ public sealed class ClipPretrainer
         var model = new ClipModel(options.Config, tokenizer, "synthetic-clip");
         try
         {
+            if (options.VisionPositionInitStd is double positionStd)
+            {
+                ReinitialiseVisionPositions(model, positionStd);
+            }
+
             using var tokens = new CompactTokenEmbedding(model, trainData.Captions.SelectMany(c => c.Ids));
             using var pooling = trainData.StripFrames > 0 ? new StripPooling(model.EmbeddingDim, trainData.StripFrames) : null;
             var units = TrainingUnits(trainData);
@@ -151,6 +156,14 @@ public sealed class ClipPretrainer
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Draws the vision tower's position embeddings again from N(0, std).</summary>
+    internal static void ReinitialiseVisionPositions(ClipModel model, double std)
+    {
+        var (name, weight) = model.named_parameters().Single(p => p.name.StartsWith("vision_model.", StringComparison.Ordinal) && p.name.EndsWith("position_embedding.weight", StringComparison.Ordinal));
+        using var _ = no_grad();
+        weight.normal_(0, std);
     }
 
     /// <summary>

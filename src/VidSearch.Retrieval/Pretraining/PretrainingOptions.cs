@@ -34,6 +34,12 @@ public sealed record PretrainingOptions
     /// <summary>Cap on training still pairs used (null = all); lets a quick run use a subset.</summary>
     public int? MaxTrainPairs { get; init; }
 
+    /// <summary>
+    /// Standard deviation of the vision position embeddings at initialisation (null = the model's, Hugging Face's 0.02;
+    /// OpenAI CLIP uses width^-0.5). Larger values make where a patch is weigh more against what it shows at the start.
+    /// </summary>
+    public double? VisionPositionInitStd { get; init; }
+
     /// <summary>Cap on training film strips used (null = all).</summary>
     public int? MaxTrainStrips { get; init; }
 
@@ -48,6 +54,11 @@ public sealed record PretrainingOptions
         if (MaxTokens < 3 || MaxTokens > Config.ContextLength)
         {
             throw VidSearchException.Argument("max tokens", $"must be in 3..{Config.ContextLength}, got {MaxTokens}");
+        }
+
+        if (VisionPositionInitStd is double std && (!double.IsFinite(std) || std <= 0 || std > 10))
+        {
+            throw VidSearchException.Argument("--position-init-std", $"must be in (0, 10], got {std}");
         }
 
         if (MaxTrainStrips is < 0)

@@ -135,6 +135,22 @@ public class ClipPretrainerTests
     }
 
     [Fact]
+    public void The_vision_position_embeddings_can_start_larger()
+    {
+        manual_seed(2);
+        using var model = new VidSearch.Models.Clip.ClipModel(PretrainingPresets.Get("micro"), ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary), "test");
+        Tensor Positions() => model.named_parameters().Single(p => p.name == "vision_model.embeddings.position_embedding.weight").parameter;
+        Assert.InRange(Positions().std().item<float>(), 0.015, 0.025);
+        var textPositions = model.named_parameters().Single(p => p.name == "text_model.embeddings.position_embedding.weight").parameter.clone();
+        ClipPretrainer.ReinitialiseVisionPositions(model, 0.125);
+        Assert.InRange(Positions().std().item<float>(), 0.11, 0.14);
+        Assert.True(textPositions.eq(model.named_parameters().Single(p => p.name == "text_model.embeddings.position_embedding.weight").parameter).all().item<bool>());
+
+        var error = Assert.Throws<VidSearchException>(() => new PretrainingOptions { Config = PretrainingPresets.Get("micro"), VisionPositionInitStd = 0 }.Validate());
+        Assert.Contains("--position-init-std", error.Message);
+    }
+
+    [Fact]
     public void Unknown_preset_names_the_known_ones()
     {
         var error = Assert.Throws<VidSearchException>(() => PretrainingPresets.Get("huge"));
