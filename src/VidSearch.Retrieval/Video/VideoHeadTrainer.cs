@@ -52,11 +52,11 @@ public static class VideoHeadTrainer
         using var queue = options.Queue > 0 ? new NegativeQueue(model.Clip.EmbeddingDim, options.Queue) : null;
         var modules = model.TrainableModules().Append(contrastive).ToList();
         var units = TrainingUnits(train, options.TwinBatches);
-        int unitBatch = Math.Max(2, (int)Math.Round((double)options.BatchSize * units.Count / train.Count));
+        int unitBatch = BatchUnits.BatchSize(options.BatchSize, units.Count, train.Count);
         var trainerOptions = new TrainerOptions
         {
             Epochs = options.Epochs,
-            BatchSize = Math.Min(unitBatch, units.Count),
+            BatchSize = unitBatch,
             LearningRate = options.LearningRate,
             MinLearningRate = options.LearningRate / 100,
             WeightDecay = 0.05,
@@ -126,28 +126,7 @@ public static class VideoHeadTrainer
             return Enumerable.Range(0, train.Count).Select(i => new[] { i }).ToList();
         }
 
-        // Units in order of each group's first clip; a group's members in row order.
-        var members = new List<List<int>>();
-        var slotOfGroup = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < train.Count; i++)
-        {
-            string? group = train.Rows[i].Group;
-            if (group is not null && slotOfGroup.TryGetValue(group, out int slot))
-            {
-                members[slot].Add(i);
-                continue;
-            }
-
-            if (group is not null)
-            {
-                slotOfGroup[group] = members.Count;
-            }
-
-            members.Add([i]);
-        }
-
-        var units = members.Select(m => m.ToArray()).ToList();
-        return units;
+        return BatchUnits.ByGroup(train.Count, i => train.Rows[i].Group);
     }
 
     /// <summary>Text-to-video and video-to-text retrieval over a set's captioned clips (PROTOCOL.md metrics).</summary>
