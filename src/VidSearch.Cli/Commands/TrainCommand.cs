@@ -5,7 +5,6 @@ using VidSearch.Core;
 using VidSearch.Models.Checkpoints;
 using VidSearch.Models.Tokenization;
 using VidSearch.Retrieval.Pretraining;
-using VidSearch.Synthetic.Manifest;
 using VidSearch.Synthetic.World;
 
 namespace VidSearch.Cli.Commands;
@@ -54,7 +53,7 @@ public static class TrainCommand
             }
 
             var tokenizer = ClipTokenizerLocator.Open(parse.GetValue(vocab), null);
-            var pairs = LoadPairs(parse.GetValue(data)!);
+            var pairs = PretrainingPairs.Load(parse.GetValue(data)!);
             var options = new PretrainingOptions
             {
                 Config = PretrainingPresets.Get(parse.GetValue(config)!),
@@ -137,46 +136,5 @@ public static class TrainCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static IReadOnlyList<ImageTextPair> LoadPairs(string folder)
-    {
-        // A synth output folder: its static/ stills and, when present, its motion/ film strips.
-        var folders = new List<string>();
-        if (!File.Exists(Path.Combine(folder, "manifest.jsonl")) && Directory.Exists(Path.Combine(folder, "static")))
-        {
-            folders.Add(Path.Combine(folder, "static"));
-            if (File.Exists(Path.Combine(folder, "motion", "manifest.jsonl")))
-            {
-                folders.Add(Path.Combine(folder, "motion"));
-            }
-        }
-        else
-        {
-            folders.Add(folder);
-        }
-
-        var pairs = new List<ImageTextPair>();
-        foreach (string dataFolder in folders)
-        {
-            var dataset = ManifestReader.Read(dataFolder);
-            var rows = dataset.Rows
-                .Where(r => r.Image is not null)
-                .Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions ?? [], r.Split, r.Group, r.Frames ?? 1))
-                .ToList();
-            if (rows.Count == 0)
-            {
-                throw new VidSearchException(ErrorKind.InvalidInput, dataset.ManifestPath, "has no image rows (rows with \"image\" and \"captions\")");
-            }
-
-            pairs.AddRange(rows);
-        }
-
-        if (pairs.Select(p => p.Id).Distinct(StringComparer.Ordinal).Count() != pairs.Count)
-        {
-            throw new VidSearchException(ErrorKind.InvalidInput, folder, "two datasets hold rows with the same id");
-        }
-
-        return pairs;
     }
 }

@@ -4,7 +4,6 @@ using VidSearch.Retrieval.Pretraining;
 using VidSearch.Retrieval.Training;
 using VidSearch.Synthetic;
 using VidSearch.Synthetic.Generation;
-using VidSearch.Synthetic.Manifest;
 using VidSearch.TestSupport;
 using static TorchSharp.torch;
 
@@ -121,8 +120,7 @@ public class ClipPretrainerTests
     {
         var world = new WorldOptions { Seed = seed, StaticPairs = pairs, MaxObjects = 1, ValFraction = 0.1, TestFraction = 0.1 };
         await new DatasetWriter(world).WriteTaskAsync(temp.File("static"), SyntheticTask.Static, cancellationToken: TestContext.Current.CancellationToken);
-        var dataset = ManifestReader.Read(temp.File("static"));
-        return dataset.Rows.Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions!, r.Split, r.Group)).ToList();
+        return [.. PretrainingPairs.Load(temp.File("static"))];
     }
 
     [Fact]

@@ -6,7 +6,6 @@ using VidSearch.Models.Tokenization;
 using VidSearch.Retrieval.Pretraining;
 using VidSearch.Synthetic;
 using VidSearch.Synthetic.Generation;
-using VidSearch.Synthetic.Manifest;
 using VidSearch.TestSupport;
 using static TorchSharp.torch;
 
@@ -21,9 +20,8 @@ public class StripPretrainingTests
     public async Task Strips_load_as_their_frames_and_twins_form_one_training_unit()
     {
         using var temp = new TempDirectory();
-        var pairs = await World(temp, stills: 12, strips: 8, seed: 3);
+        var (pairs, data) = await Prepared(temp, stills: 12, strips: 8, seed: 3);
         var config = PretrainingPresets.Get("micro");
-        var data = PreparedPairs.Load(pairs, PreprocessConfig.Clip(config.ImageSize), Tokenizer, 32, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(4, data.StripFrames);
         var firstStrip = pairs.FindIndex(p => p.IsStrip);
@@ -54,9 +52,8 @@ public class StripPretrainingTests
     public async Task A_fresh_strip_pooling_is_mean_pooling_and_a_trained_one_sees_order()
     {
         using var temp = new TempDirectory();
-        var pairs = await World(temp, stills: 4, strips: 4, seed: 5);
+        var (_, data) = await Prepared(temp, stills: 4, strips: 4, seed: 5);
         var config = PretrainingPresets.Get("micro");
-        var data = PreparedPairs.Load(pairs, PreprocessConfig.Clip(config.ImageSize), Tokenizer, 32, cancellationToken: TestContext.Current.CancellationToken);
         manual_seed(1);
         using var model = new ClipModel(config, Tokenizer, "test");
         using var pooling = new StripPooling(model.EmbeddingDim, 4);
@@ -165,6 +162,15 @@ public class StripPretrainingTests
         Assert.Contains("multiple of 4", error.Message);
     }
 
+    /// <summary>A small world's pairs, loaded for the micro preset (64 px).</summary>
+    private static async Task<(List<ImageTextPair> Pairs, PreparedPairs Data)> Prepared(TempDirectory temp, int stills, int strips, long seed)
+    {
+        var pairs = await World(temp, stills, strips, seed);
+        var data = PreparedPairs.Load(pairs, PreprocessConfig.Clip(PretrainingPresets.Get("micro").ImageSize), Tokenizer, 32,
+            cancellationToken: TestContext.Current.CancellationToken);
+        return (pairs, data);
+    }
+
     private static async Task<List<ImageTextPair>> World(TempDirectory temp, int stills, int strips, long seed, Func<WorldOptions, WorldOptions>? world = null)
     {
         var options = new WorldOptions { Seed = seed, StaticPairs = stills, MotionClips = strips, ValFraction = 0.1, TestFraction = 0.2, ClipMaxSeconds = 4 };
@@ -172,14 +178,8 @@ public class StripPretrainingTests
         var writer = new DatasetWriter(options);
         await writer.WriteTaskAsync(temp.File("static"), SyntheticTask.Static, cancellationToken: TestContext.Current.CancellationToken);
         await writer.WriteTaskAsync(temp.File("motion"), SyntheticTask.Motion, cancellationToken: TestContext.Current.CancellationToken);
-        var pairs = new List<ImageTextPair>();
-        foreach (string folder in new[] { "static", "motion" })
-        {
-            var dataset = ManifestReader.Read(temp.File(folder));
-            pairs.AddRange(dataset.Rows.Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions!, r.Split, r.Group, r.Frames ?? 1)));
-        }
-
-        return pairs;
+        // temp holds static/ and motion/ as `vidsearch synth` writes them.
+        return [.. PretrainingPairs.Load(temp.Path)];
     }
 
     private sealed class SyncProgress(Action<WorkProgress> report) : IProgress<WorkProgress>
