@@ -93,8 +93,11 @@ public sealed class ClipPretrainer
             using var tokens = new CompactTokenEmbedding(model, trainData.Captions.SelectMany(c => c.Ids));
             using var pooling = trainData.StripFrames > 0 ? new StripPooling(model.EmbeddingDim, trainData.StripFrames) : null;
             var units = TrainingUnits(trainData);
-            int unitBatch = Math.Max(2, (int)Math.Round((double)options.Trainer.BatchSize * units.Count / trainData.Count));
-            var trainerOptions = options.Trainer with { CheckpointDirectory = checkpointDirectory, BatchSize = Math.Min(unitBatch, units.Count) };
+            var trainerOptions = options.Trainer with
+            {
+                CheckpointDirectory = checkpointDirectory,
+                BatchSize = BatchUnits.BatchSize(options.Trainer.BatchSize, units.Count, trainData.Count),
+            };
             var modules = new List<nn.Module> { model, tokens };
             if (pooling is not null)
             {
@@ -171,28 +174,7 @@ public sealed class ClipPretrainer
     /// together, so that twins are always hard negatives of each other in a batch.
     /// </summary>
     internal static IReadOnlyList<int[]> TrainingUnits(PreparedPairs data)
-    {
-        var units = new List<List<int>>();
-        var unitOfGroup = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < data.Count; i++)
-        {
-            var pair = data.Pairs[i];
-            if (pair.IsStrip && pair.Group is { } group)
-            {
-                if (unitOfGroup.TryGetValue(group, out int unit))
-                {
-                    units[unit].Add(i);
-                    continue;
-                }
-
-                unitOfGroup[group] = units.Count;
-            }
-
-            units.Add([i]);
-        }
-
-        return units.Select(u => u.ToArray()).ToList();
-    }
+        => BatchUnits.ByGroup(data.Count, i => data.Pairs[i].IsStrip ? data.Pairs[i].Group : null);
 
     /// <summary>The strips of a split that have their twin (same group) in the split, twins next to each other.</summary>
     private PreparedPairs? LoadTwins(IReadOnlyList<ImageTextPair> strips, string split, PreprocessConfig preprocess, ITokenizer tokenizer,
@@ -306,35 +288,23 @@ public sealed class ClipPretrainer
 
     /// <summary>Token ids [B, L] trimmed to the batch's last end token, and the end positions.</summary>
     internal static (Tensor Ids, Tensor Ends) Tokens(PreparedPairs data, IReadOnlyList<int> items, Func<int, int> caption)
-    {
-        var ends = new long[items.Count];
-        for (int i = 0; i < items.Count; i++)
-        {
-            ends[i] = data.Captions[items[i]].EndPositions[caption(items[i])];
-        }
-
-        int length = (int)ends.Max() + 1;
-        var ids = new long[items.Count * length];
-        for (int i = 0; i < items.Count; i++)
-        {
-            var captions = data.Captions[items[i]];
-            captions.Row(caption(items[i]))[..length].CopyTo(ids.AsSpan(i * length, length));
-        }
-
-        return (tensor(ids, [items.Count, length]), tensor(ends));
-    }
+        => Tokens(items.Select(item => (data.Captions[item], caption(item))).ToList());
 
     /// <summary>Token ids [C, L] of every caption of one pair, trimmed to the longest, and the end positions.</summary>
     internal static (Tensor Ids, Tensor Ends) AllCaptionTokens(TokenBatch captions)
+        => Tokens(Enumerable.Range(0, captions.Count).Select(c => (captions, c)).ToList());
+
+    /// <summary>The given caption rows stacked [N, L], trimmed to their last end token, and their end positions.</summary>
+    private static (Tensor Ids, Tensor Ends) Tokens(IReadOnlyList<(TokenBatch Captions, int Row)> rows)
     {
-        var ends = Enumerable.Range(0, captions.Count).Select(c => (long)captions.EndPositions[c]).ToArray();
+        var ends = rows.Select(r => (long)r.Captions.EndPositions[r.Row]).ToArray();
         int length = (int)ends.Max() + 1;
-        var ids = new long[captions.Count * length];
-        for (int c = 0; c < captions.Count; c++)
+        var ids = new long[rows.Count * length];
+        for (int i = 0; i < rows.Count; i++)
         {
-            captions.Row(c)[..length].CopyTo(ids.AsSpan(c * length, length));
+            rows[i].Captions.Row(rows[i].Row)[..length].CopyTo(ids.AsSpan(i * length, length));
         }
 
-        return (tensor(ids, [captions.Count, length]), tensor(ends));
+        return (tensor(ids, [rows.Count, length]), tensor(ends));
     }
 }

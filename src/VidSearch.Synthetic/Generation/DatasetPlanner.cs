@@ -102,10 +102,7 @@ public sealed class DatasetPlanner
 
             case SyntheticTask.Reversal:
             {
-                var forward = Clip.Forward(_scenes.Retrieval(rng, heldOut, requireReversible: true));
-                var backward = ClipReverser.Reverse(forward);
-                ulong captionSeed = rng.NextUInt64();
-                string group = $"pair-{index:D6}";
+                var (forward, backward, captionSeed, group) = DrawTwins(rng, heldOut, index);
                 // Both twins draw their templates from the same stream, so their captions are parallel.
                 yield return new DatasetItem(Row(id + "-f", split) with { Captions = Texts(forward, set, new DeterministicRandom(captionSeed)), Group = group }, forward);
                 yield return new DatasetItem(Row(id + "-r", split) with { Captions = Texts(backward, set, new DeterministicRandom(captionSeed)), Group = group }, backward);
@@ -116,10 +113,7 @@ public sealed class DatasetPlanner
             {
                 // Video-text pretraining pairs: like the reversal task (a clip and its twin share a batch through their
                 // group), but stored as film strips and captioned with every template, as web captions would be.
-                var forward = Clip.Forward(_scenes.Retrieval(rng, heldOut, requireReversible: true));
-                var backward = ClipReverser.Reverse(forward);
-                ulong captionSeed = rng.NextUInt64();
-                string group = $"pair-{index:D6}";
+                var (forward, backward, captionSeed, group) = DrawTwins(rng, heldOut, index);
                 foreach (var (clip, suffix) in new[] { (forward, "-f"), (backward, "-r") })
                 {
                     var row = new ManifestRow
@@ -207,6 +201,13 @@ public sealed class DatasetPlanner
 
     private IReadOnlyList<string> Texts(Clip clip, TemplateSet set, DeterministicRandom rng)
         => _grammar.Describe(Clause.Of(clip.Events), set, _options.CaptionsPerClip, rng).Select(c => c.Text).ToList();
+
+    /// <summary>A reversible clip, its reversed twin, the seed both draw their caption templates from, and their group.</summary>
+    private (Clip Forward, Clip Backward, ulong CaptionSeed, string Group) DrawTwins(DeterministicRandom rng, HeldOutPolicy heldOut, int index)
+    {
+        var forward = Clip.Forward(_scenes.Retrieval(rng, heldOut, requireReversible: true));
+        return (forward, ClipReverser.Reverse(forward), rng.NextUInt64(), $"pair-{index:D6}");
+    }
 
     /// <summary>Captions of a motion strip: with <see cref="MotionTemplates.All"/>, about half from the test-only templates.</summary>
     private IReadOnlyList<string> MotionTexts(Clip clip, DeterministicRandom rng)
