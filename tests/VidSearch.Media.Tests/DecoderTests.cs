@@ -125,7 +125,7 @@ public class DecoderTests
     {
         using var temp = new TempDirectory();
         var bytes = File.ReadAllBytes(SharedData.Real("activitynet", "v_ZNVhz7ctTq0.mp4"));
-        var noise = ProbeTests.RandomBytes(bytes.Length / 5, 7);
+        var noise = BadVideoFiles.RandomBytes(bytes.Length / 5, 7);
         noise.CopyTo(bytes, bytes.Length * 2 / 5);
         string path = temp.File("corrupt.mp4");
         File.WriteAllBytes(path, bytes);

@@ -76,7 +76,7 @@ public class ImagingTests
         Assert.InRange(image.Pixels[1], 0, 30);
 
         string broken = temp.File("broken.png");
-        File.WriteAllBytes(broken, ProbeTests.RandomBytes(500, 2));
+        File.WriteAllBytes(broken, BadVideoFiles.RandomBytes(500, 2));
         var e = Assert.Throws<VidSearchException>(() => ImageFile.Read(broken));
         Assert.Equal(ErrorKind.InvalidInput, e.Kind);
         Assert.Equal(broken, e.Subject);

@@ -56,21 +56,9 @@ public class InProcessProbeTests
     public void Bad_inputs_are_refused_with_the_same_error_as_ffprobe_gives()
     {
         using var temp = new TempDirectory();
-        var bytes = File.ReadAllBytes(RealClips.Msrvtt);
-        string empty = temp.File("empty.mp4");
-        File.WriteAllBytes(empty, []);
-        string truncated = temp.File("truncated.mp4");
-        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 3)]);
-        string random = temp.File("random.mp4");
-        File.WriteAllBytes(random, ProbeTests.RandomBytes(50_000, 1));
+        var (empty, truncated, random, text, image, audio) = BadVideoFiles.Write(temp);
         string randomBin = temp.File("random.bin");
-        File.WriteAllBytes(randomBin, ProbeTests.RandomBytes(20_000, 2));
-        string text = temp.File("notes.txt");
-        File.WriteAllText(text, "this is not a video\n");
-        string image = temp.File("still.png");
-        RealClips.Run("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=32x32", "-frames:v", "1", image);
-        string audio = temp.File("tone.wav");
-        RealClips.Run("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.5", audio);
+        File.WriteAllBytes(randomBin, BadVideoFiles.RandomBytes(20_000, 2));
         string coverOnly = temp.File("cover-only.mka");
         RealClips.Run("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.5", "-attach", image, "-metadata:s:t", "mimetype=image/png", coverOnly);
 
@@ -432,7 +420,7 @@ public class InProcessProbeTests
         string halved = temp.File("halved.mp4");
         File.WriteAllBytes(halved, bytes[..(bytes.Length / 2)]);
         var noisy = bytes.ToArray();
-        ProbeTests.RandomBytes(bytes.Length / 5, 7).CopyTo(noisy, bytes.Length * 2 / 5);
+        BadVideoFiles.RandomBytes(bytes.Length / 5, 7).CopyTo(noisy, bytes.Length * 2 / 5);
         string corrupt = temp.File("corrupt.mp4");
         File.WriteAllBytes(corrupt, noisy);
         // Subtitles beside the video and audio.

@@ -77,19 +77,7 @@ public class ProbeTests
     public void Bad_files_give_one_clear_error_naming_the_file()
     {
         using var temp = new TempDirectory();
-        var bytes = File.ReadAllBytes(RealClips.Msrvtt);
-        string empty = temp.File("empty.mp4");
-        File.WriteAllBytes(empty, []);
-        string truncated = temp.File("truncated.mp4");
-        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 3)]);
-        string random = temp.File("random.mp4");
-        File.WriteAllBytes(random, RandomBytes(50_000, 1));
-        string text = temp.File("notes.txt");
-        File.WriteAllText(text, "this is not a video\n");
-        string image = temp.File("still.png");
-        RealClips.Run("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=32x32", "-frames:v", "1", image);
-        string audio = temp.File("tone.wav");
-        RealClips.Run("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.5", audio);
+        var (empty, truncated, random, text, image, audio) = BadVideoFiles.Write(temp);
 
         var cases = new (string Path, ErrorKind Kind, string Cause)[]
         {
@@ -112,10 +100,4 @@ public class ProbeTests
         }
     }
 
-    internal static byte[] RandomBytes(int count, int seed)
-    {
-        var data = new byte[count];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
 }
