@@ -78,6 +78,13 @@ public sealed record WorldOptions
     /// </summary>
     public double StillPlaces { get; init; }
 
+    /// <summary>
+    /// Share of stills that come with a mirror twin (left-right or top-bottom, drawn at random): both are captioned
+    /// with their places and share a training batch (same <c>unit</c>), so captions that differ only in place words are
+    /// hard negatives of each other. An extension for pretraining encoders that must see positions; 0 = none.
+    /// </summary>
+    public double StillMirrors { get; init; }
+
     /// <summary>Film strips of the motion task (clips and their reversed twins: MotionClips/2 pairs).</summary>
     public int MotionClips { get; init; } = 1000;
 
@@ -101,6 +108,7 @@ public sealed record WorldOptions
         Require(StaticPairs >= 0, "--static-pairs", $"{StaticPairs} is negative");
         Require(StaticPairs <= 100_000_000, "--static-pairs", $"{StaticPairs} is absurdly large");
         Require(StillPlaces is >= 0 and <= 1, "--still-places", $"{StillPlaces} is outside [0, 1]");
+        Require(StillMirrors is >= 0 and <= 1, "--still-mirrors", $"{StillMirrors} is outside [0, 1]");
         Require(MotionClips >= 0, "--motion-clips", $"{MotionClips} is negative");
         Require(MotionClips <= 10_000_000, "--motion-clips", $"{MotionClips} is absurdly large");
         Require(StripFrames is >= 2 and <= 32, "--strip-frames", $"{StripFrames} is outside [2, 32]");

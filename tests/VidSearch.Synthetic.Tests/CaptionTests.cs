@@ -270,6 +270,46 @@ public class CaptionTests
         Assert.Contains("--still-places", error.Message);
     }
 
+    [Fact]
+    public void Mirror_twins_of_stills_show_the_same_objects_at_mirrored_places_and_share_a_unit()
+    {
+        var items = new DatasetPlanner(new WorldOptions { Seed = 5, StaticPairs = 40, StillMirrors = 0.5 }).Plan(SyntheticTask.Static);
+        var twins = items.Where(i => i.Row.Unit is not null).GroupBy(i => i.Row.Unit!).ToList();
+        Assert.InRange(twins.Count, 10, 30);
+        Assert.Equal(items.Count, 40 + twins.Count);
+        Assert.All(items.Where(i => i.Row.Unit is null), i => Assert.DoesNotContain("@", i.Row.Group));
+        int captionsDiffer = 0;
+        foreach (var twin in twins)
+        {
+            var pair = twin.ToArray();
+            Assert.Equal(2, pair.Length);
+            Assert.Equal(pair[0].Row.Split, pair[1].Row.Split);
+            var (a, b) = (pair[0].Clip.Source.Objects, pair[1].Clip.Source.Objects);
+            Assert.Equal(a.Select(o => o.Look), b.Select(o => o.Look));
+            bool leftRight = a.Zip(b).All(p => Math.Abs(p.First.X + p.Second.X - 128) < 1e-9 && p.First.Y == p.Second.Y);
+            bool topBottom = a.Zip(b).All(p => Math.Abs(p.First.Y + p.Second.Y - 128) < 1e-9 && p.First.X == p.Second.X);
+            Assert.True(leftRight || topBottom, $"{twin.Key}: not a mirror");
+            for (int k = 0; k < 2; k++)
+            {
+                foreach (string caption in pair[k].Row.Captions!)
+                {
+                    foreach (var o in pair[k].Clip.Source.Objects)
+                    {
+                        Assert.Contains($"{o.Look.Color.Name()} {o.Look.Shape.Name()} {CaptionGrammar.Place(o.X, o.Y, 128)}", caption);
+                    }
+                }
+            }
+
+            // Parallel captions: the same templates and object order, so they differ only where a place differs.
+            Assert.Equal(pair[0].Row.Captions!.Count, pair[1].Row.Captions!.Count);
+            captionsDiffer += pair[0].Row.Captions!.Zip(pair[1].Row.Captions!).Count(c => c.First != c.Second);
+        }
+
+        Assert.True(captionsDiffer > 0);
+        var error = Assert.Throws<VidSearch.Core.VidSearchException>(() => new WorldOptions { StillMirrors = -0.1 }.Validate());
+        Assert.Contains("--still-mirrors", error.Message);
+    }
+
     private static HashSet<string> AllRenderings(IReadOnlyList<Clause> clauses, TemplateSet set)
     {
         var result = new HashSet<string>();

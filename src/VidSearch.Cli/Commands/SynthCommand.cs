@@ -18,6 +18,7 @@ public static class SynthCommand
         var task = new Option<string>("--task", "-t") { Description = "retrieval, reversal, compositional, actions, localization, choice, static, motion, a comma-separated list, or all.", DefaultValueFactory = _ => "all" };
         var staticPairs = new Option<int>("--static-pairs") { Description = "Image-caption pairs (PNG) of the static task.", DefaultValueFactory = _ => defaults.StaticPairs };
         var stillPlaces = new Option<double>("--still-places") { Description = "Share of static captions that name where each object is (\"on the left\"); 0 = never.", DefaultValueFactory = _ => defaults.StillPlaces };
+        var stillMirrors = new Option<double>("--still-mirrors") { Description = "Share of stills rendered with a mirror twin (left-right or top-bottom), both captioned with places and batched together.", DefaultValueFactory = _ => defaults.StillMirrors };
         var motionClips = new Option<int>("--motion-clips") { Description = "Film strips of the motion task (clips and their reversed twins, for video-text pretraining).", DefaultValueFactory = _ => defaults.MotionClips };
         var stripFrames = new Option<int>("--strip-frames") { Description = "Frames per film strip of the motion task.", DefaultValueFactory = _ => defaults.StripFrames };
         var motionTemplates = new Option<MotionTemplates>("--motion-templates") { Description = "Caption templates of the motion task: All (train and test-only, like web text) or Train.", DefaultValueFactory = _ => defaults.MotionTemplates };
@@ -34,7 +35,7 @@ public static class SynthCommand
         var json = CommonOptions.Json();
         var command = new Command("synth", "Render the synthetic video world: clips, captions and manifests for training and evaluation.")
         {
-            output, clips, seed, task, staticPairs, stillPlaces, motionClips, stripFrames, motionTemplates, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
+            output, clips, seed, task, staticPairs, stillPlaces, stillMirrors, motionClips, stripFrames, motionTemplates, size, fps, minSeconds, maxSeconds, captions, valFraction, testFraction, parallel, perEncoder, contactSheet, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -45,6 +46,7 @@ public static class SynthCommand
                 Clips = parse.GetValue(clips),
                 StaticPairs = parse.GetValue(staticPairs),
                 StillPlaces = parse.GetValue(stillPlaces),
+                StillMirrors = parse.GetValue(stillMirrors),
                 MotionClips = parse.GetValue(motionClips),
                 StripFrames = parse.GetValue(stripFrames),
                 MotionTemplates = parse.GetValue(motionTemplates),

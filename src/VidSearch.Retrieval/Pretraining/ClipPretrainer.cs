@@ -170,11 +170,11 @@ public sealed class ClipPretrainer
     }
 
     /// <summary>
-    /// The training items of one step-unit: a still alone, or the strips of one group (a clip and its reversed twin)
-    /// together, so that twins are always hard negatives of each other in a batch.
+    /// The training items of one step-unit: a still alone, a still and its mirror twin (same unit), or the strips of one
+    /// group (a clip and its reversed twin) together, so that twins are always hard negatives of each other in a batch.
     /// </summary>
     internal static IReadOnlyList<int[]> TrainingUnits(PreparedPairs data)
-        => BatchUnits.ByGroup(data.Count, i => data.Pairs[i].IsStrip ? data.Pairs[i].Group : null);
+        => BatchUnits.ByGroup(data.Count, i => data.Pairs[i].BatchKey);
 
     /// <summary>The strips of a split that have their twin (same group) in the split, twins next to each other.</summary>
     private PreparedPairs? LoadTwins(IReadOnlyList<ImageTextPair> strips, string split, PreprocessConfig preprocess, ITokenizer tokenizer,

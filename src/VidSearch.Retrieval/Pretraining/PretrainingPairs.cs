@@ -51,6 +51,6 @@ public static class PretrainingPairs
     public static IReadOnlyList<ImageTextPair> FromDataset(ManifestDataset dataset)
         => dataset.Rows
             .Where(r => r.Image is not null)
-            .Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions ?? [], r.Split, r.Group, r.Frames ?? 1))
+            .Select(r => new ImageTextPair(r.Id, dataset.MediaPath(r), r.Captions ?? [], r.Split, r.Group, r.Frames ?? 1, r.Unit))
             .ToList();
 }

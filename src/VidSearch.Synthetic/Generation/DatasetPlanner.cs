@@ -33,21 +33,24 @@ public sealed class DatasetPlanner
 
     public static string StripPath(string id) => $"strips/{id}.png";
 
-    /// <summary>Number of items the task will hold.</summary>
-    public int Count(SyntheticTask task) => task switch
+    /// <summary>
+    /// Number of units the task plans (a unit keeps its split): clips, reversal/motion pairs, or stills (a still with
+    /// its mirror twin is one unit of two images).
+    /// </summary>
+    public int Units(SyntheticTask task) => task switch
     {
         SyntheticTask.Static => _options.StaticPairs,
-        SyntheticTask.Reversal => 2 * (_options.Clips / 2),
-        SyntheticTask.Motion => 2 * (_options.MotionClips / 2),
+        SyntheticTask.Reversal => _options.Clips / 2,
+        SyntheticTask.Motion => _options.MotionClips / 2,
         _ => _options.Clips,
     };
 
     /// <summary>All items of a task, in manifest order.</summary>
     public IReadOnlyList<DatasetItem> Plan(SyntheticTask task)
     {
-        int units = task is SyntheticTask.Reversal or SyntheticTask.Motion ? Count(task) / 2 : Count(task);
+        int units = Units(task);
         var splits = AssignSplits(task, units);
-        var items = new List<DatasetItem>(Count(task));
+        var items = new List<DatasetItem>(units);
         for (int i = 0; i < units; i++)
         {
             items.AddRange(PlanUnit(task, i, splits[i], units));
@@ -169,21 +172,39 @@ public sealed class DatasetPlanner
             case SyntheticTask.Static:
             {
                 var scene = _scenes.Still(rng, heldOut);
-                var objects = scene.Objects.Select(o => (o.Look, Place: (string?)CaptionGrammar.Place(o.X, o.Y, scene.CanvasSize))).ToList();
-                var captions = _grammar.DescribeStill(objects, _options.CaptionsPerImage, _options.StillPlaces, rng);
-                // group = what the image shows, order-free: rows with the same group are the same content, so training
-                // treats them as positives of each other and evaluation as equivalent answers. When captions may name
-                // places, the places are part of the content.
-                string group = string.Join("+", objects
-                    .Select(o => $"{o.Look.Size}-{o.Look.Color}-{o.Look.Shape}".ToLowerInvariant() + (_options.StillPlaces > 0 ? "@" + o.Place!.Replace(' ', '-') : string.Empty))
-                    .Order(StringComparer.Ordinal));
-                yield return new DatasetItem(new ManifestRow { Id = id, Image = ImagePath(id), Split = split, Captions = captions, Group = group }, Clip.Forward(scene));
+                if (_options.StillMirrors > 0 && rng.Chance(_options.StillMirrors))
+                {
+                    // A still and its mirror: captions always name places, and the pair shares a batch (unit).
+                    var axis = rng.Chance(0.5) ? MirrorAxis.LeftRight : MirrorAxis.TopBottom;
+                    ulong captionSeed = rng.NextUInt64();
+                    string unit = $"still-{index:D6}";
+                    yield return Still(id + "-a", split, scene, 1.0, new DeterministicRandom(captionSeed), unit);
+                    yield return Still(id + "-m", split, SceneMirror.Mirror(scene, axis), 1.0, new DeterministicRandom(captionSeed), unit);
+                    break;
+                }
+
+                yield return Still(id, split, scene, _options.StillPlaces, rng);
                 break;
             }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(task));
         }
+    }
+
+    /// <summary>A still image item with its captions (naming places with probability <paramref name="placeShare"/>).</summary>
+    private DatasetItem Still(string id, string split, Scene scene, double placeShare, DeterministicRandom rng, string? unit = null)
+    {
+        var objects = scene.Objects.Select(o => (o.Look, Place: (string?)CaptionGrammar.Place(o.X, o.Y, scene.CanvasSize))).ToList();
+        var captions = _grammar.DescribeStill(objects, _options.CaptionsPerImage, placeShare, rng);
+        // group = what the image shows, order-free: rows with the same group are the same content, so training treats
+        // them as positives of each other and evaluation as equivalent answers. When captions may name places, the
+        // places are part of the content.
+        bool placed = placeShare > 0;
+        string group = string.Join("+", objects
+            .Select(o => $"{o.Look.Size}-{o.Look.Color}-{o.Look.Shape}".ToLowerInvariant() + (placed ? "@" + o.Place!.Replace(' ', '-') : string.Empty))
+            .Order(StringComparer.Ordinal));
+        return new DatasetItem(new ManifestRow { Id = id, Image = ImagePath(id), Split = split, Captions = captions, Group = group, Unit = unit }, Clip.Forward(scene));
     }
 
     private int ClassSlot(SyntheticTask task, int index, int units)

@@ -40,6 +40,13 @@ public sealed record ManifestRow
     [JsonPropertyName("group")]
     public string? Group { get; init; }
 
+    /// <summary>
+    /// Rows with the same unit are trained in one batch, as hard negatives of each other (a still and its mirror twin).
+    /// An extension of the format for pretraining data; absent = the row stands alone (strips batch by group).
+    /// </summary>
+    [JsonPropertyName("unit")]
+    public string? Unit { get; init; }
+
     [JsonPropertyName("choices")]
     public IReadOnlyList<string>? Choices { get; init; }
 

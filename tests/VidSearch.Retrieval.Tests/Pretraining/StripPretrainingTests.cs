@@ -49,6 +49,15 @@ public class StripPretrainingTests
     }
 
     [Fact]
+    public void Mirror_twin_stills_batch_by_unit_while_a_still_group_alone_does_not_batch()
+    {
+        Assert.Equal("still-1", new ImageTextPair("a", "a.png", ["x"], "train", Group: "red-circle@left", Unit: "still-1").BatchKey);
+        Assert.Null(new ImageTextPair("b", "b.png", ["x"], "train", Group: "red-circle").BatchKey);
+        Assert.Equal("pair-1", new ImageTextPair("c", "c.png", ["x"], "train", Group: "pair-1", Frames: 4).BatchKey);
+        Assert.Null(new ImageTextPair("d", "d.png", ["x"], "train").BatchKey);
+    }
+
+    [Fact]
     public async Task A_fresh_strip_pooling_is_mean_pooling_and_a_trained_one_sees_order()
     {
         using var temp = new TempDirectory();
