@@ -102,6 +102,11 @@ public sealed record SizeReport(int Vectors, int Clusters, double GenerateSecond
     public int HnswM { get; init; }
 
     public int HnswEfConstruction { get; init; }
+
+    /// <summary>The ef <see cref="HnswIndex.TuneEf"/> chose and the recall it measured on stored vectors as queries.</summary>
+    public EfTuning? HnswTuning { get; init; }
+
+    public double HnswTuneSeconds { get; init; }
 }
 
 public sealed record SearchBenchmarkReport(string Data, int Dim, int Queries, int K, int Threads, string Machine, IReadOnlyList<SizeReport> Sizes);
@@ -179,26 +184,29 @@ public static class SearchBenchmark
             GC.Collect();
         }
 
-        var hnsw = options.Approximate.Contains("hnsw") ? MeasureHnsw(options, store, queries, truth, baseline, latencies, progress, cancellationToken) : default;
-        var report = new SizeReport(size, clusters, generateSeconds, 0, 0, 0, latencies, memory)
+        var report = new SizeReport(size, clusters, generateSeconds, 0, 0, 0, latencies, memory);
+        if (options.Approximate.Contains("hnsw"))
         {
-            HnswBuildSeconds = hnsw.BuildSeconds,
-            HnswBytesPerVector = hnsw.BytesPerVector,
-            HnswM = options.HnswM,
-            HnswEfConstruction = options.HnswEfConstruction,
-        };
+            report = MeasureHnsw(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken);
+        }
+
         return options.Approximate.Contains("ivf") ? MeasureIvf(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken) : report;
     }
 
-    private static (double BuildSeconds, double BytesPerVector) MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    private static SizeReport MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = options.HnswM, EfConstruction = options.HnswEfConstruction, Threads = options.Threads, Seed = options.Seed }, progress, cancellationToken);
+        var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = options.HnswM, EfConstruction = options.HnswEfConstruction, Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
         double buildSeconds = clock.Elapsed.TotalSeconds;
-        foreach (int ef in options.Efs)
+        clock.Restart();
+        progress?.Report(new WorkProgress($"hnsw tune ef {store.Count}", 0, null, "steps"));
+        var tuning = hnsw.TuneEf(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
+        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        foreach (int ef in options.Efs.Append(-1))
         {
+            bool auto = ef < 0;
             double recall = 0;
-            var searchOptions = new VectorSearchOptions { Threads = options.Threads, Ef = ef };
+            var searchOptions = new VectorSearchOptions { Threads = options.Threads, Ef = auto ? null : ef };
             var times = Time(queries, options.Warmup, (q, i) =>
             {
                 var hits = hnsw.Search(q, options.K, searchOptions);
@@ -206,11 +214,19 @@ public static class SearchBenchmark
                 {
                     recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
                 }
-            }, progress, $"hnsw ef {ef} {store.Count}");
-            latencies.Add(Stats("hnsw", "float32", $"M={options.HnswM} ef={ef}", times, recall / options.Queries, baseline));
+            }, progress, $"hnsw ef {hnsw.DefaultEf} {store.Count}");
+            latencies.Add(Stats(auto ? "hnsw auto-tuned" : "hnsw", "float32", $"M={options.HnswM} ef={(auto ? hnsw.DefaultEf : ef)}", times, recall / options.Queries, baseline));
         }
 
-        return (buildSeconds, hnsw.IndexBytes / (double)store.Count);
+        return report with
+        {
+            HnswBuildSeconds = buildSeconds,
+            HnswBytesPerVector = hnsw.IndexBytes / (double)store.Count,
+            HnswM = options.HnswM,
+            HnswEfConstruction = options.HnswEfConstruction,
+            HnswTuning = tuning,
+            HnswTuneSeconds = tuneSeconds,
+        };
     }
 
     private static SizeReport MeasureIvf(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public static class BenchSearchCommand
         var nprobes = new Option<string>("--nprobe") { Description = "IVF nprobe values, comma-separated.", DefaultValueFactory = _ => "8,16,32,64" };
         var storage = new Option<string>("--storage") { Description = "Storage types for exact search, comma-separated.", DefaultValueFactory = _ => "float32,float16,int8" };
         var rerank = new Option<int?>("--rerank") { Description = "IVF: int8 candidates re-scored exactly (default max(100, 10k))." };
-        var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe aims at (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
+        var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe and ef aim at (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
         var approximate = new Option<string>("--approximate") { Description = "Approximate indexes measured: ivf, hnsw, or both comma-separated.", DefaultValueFactory = _ => "ivf,hnsw" };
         var efs = new Option<string>("--ef") { Description = "HNSW search ef values, comma-separated.", DefaultValueFactory = _ => "32,64,128,256" };
         var hnswM = new Option<int>("--hnsw-m") { Description = "HNSW links per node (2M on layer 0).", DefaultValueFactory = _ => 16 };
@@ -69,6 +69,10 @@ public static class BenchSearchCommand
                 if (size.HnswBuildSeconds > 0)
                 {
                     Console.WriteLine($"  HNSW: M {size.HnswM}, ef construction {size.HnswEfConstruction}, built in {size.HnswBuildSeconds:0.0} s, {size.HnswBytesPerVector:0} graph bytes/vector");
+                    if (size.HnswTuning is { } efTuning)
+                    {
+                        Console.WriteLine($"  auto-tuned ef {efTuning.Ef}: recall@{report.K} {efTuning.Recall:0.000} on {efTuning.SampleQueries} stored vectors as queries (target {efTuning.TargetRecall}), {size.HnswTuneSeconds:0.0} s");
+                    }
                 }
 
                 if (size.Tuning is { } tuning)

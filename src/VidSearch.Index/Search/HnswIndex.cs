@@ -14,8 +14,14 @@ public sealed record HnswBuildOptions
     /// <summary>Candidate list size while inserting (higher: better graph, slower build).</summary>
     public int EfConstruction { get; init; } = 100;
 
-    /// <summary>The search ef used when a query gives none.</summary>
+    /// <summary>The search ef used when a query gives none and the index is not tuned.</summary>
     public int DefaultEf { get; init; } = 64;
+
+    /// <summary>
+    /// After the build, tune the default ef to the smallest that reaches this recall@10 on a sample of the stored
+    /// vectors used as queries (see <see cref="HnswIndex.TuneEf"/>); null: no tuning (<see cref="DefaultEf"/>).
+    /// </summary>
+    public double? TargetRecall { get; init; } = 0.95;
 
     public int Seed { get; init; } = 1234;
 
@@ -38,6 +44,11 @@ public sealed record HnswBuildOptions
             throw VidSearchException.Argument("ef", $"must be positive, got {DefaultEf}");
         }
 
+        if (TargetRecall is not null && !(TargetRecall is > 0 and <= 1))
+        {
+            throw VidSearchException.Argument("target recall", $"must be in (0, 1], got {TargetRecall}");
+        }
+
         if (Threads < 1)
         {
             throw VidSearchException.Argument("threads", $"must be positive, got {Threads}");
@@ -55,7 +66,7 @@ public sealed record HnswBuildOptions
 /// parallel, read-only) and also considers the batch's earlier nodes exhaustively; then links are written, each
 /// node's backlinks merged in node order. The graph is therefore the same for a seed whatever the thread count.
 /// </para>
-/// Vectors of a float32 store are read in place; other stores are decoded once into a float32 copy the index holds.
+/// The vectors stay in the store: float32 rows are read in place, float16 and int8 rows decoded per dot product.
 /// </summary>
 public sealed class HnswIndex : IVectorIndex
 {
@@ -63,26 +74,28 @@ public sealed class HnswIndex : IVectorIndex
     private const int MaxLevel = 30;
 
     private readonly VectorStore _store;
-    private readonly FloatRows _rows;
+    private readonly RowSource _rows;
     private readonly byte[] _levels;
     private readonly int[] _layer0;
     private readonly int[]?[] _upper;
+    private readonly int _untunedEf;
     private int _entry;
     private int _maxLevel;
 
-    private HnswIndex(VectorStore store, int builtCount, int m, int efConstruction, int defaultEf, byte[] levels, int[] layer0, int[]?[] upper, int entry, int maxLevel)
+    private HnswIndex(VectorStore store, int builtCount, int m, int efConstruction, int defaultEf, byte[] levels, int[] layer0, int[]?[] upper, int entry, int maxLevel, EfTuning? tuning = null)
     {
+        Tuning = tuning;
         _store = store;
         BuiltCount = builtCount;
         M = m;
         EfConstruction = efConstruction;
-        DefaultEf = defaultEf;
+        _untunedEf = defaultEf;
         _levels = levels;
         _layer0 = layer0;
         _upper = upper;
         _entry = entry;
         _maxLevel = maxLevel;
-        _rows = new FloatRows(store, builtCount);
+        _rows = new RowSource(store);
     }
 
     public string Kind => "hnsw";
@@ -98,10 +111,14 @@ public sealed class HnswIndex : IVectorIndex
 
     public int EfConstruction { get; }
 
-    public int DefaultEf { get; }
+    /// <summary>The tuned ef when the index was tuned, else the build option's.</summary>
+    public int DefaultEf => Tuning?.Ef ?? _untunedEf;
 
-    /// <summary>Bytes of the graph (links and levels), plus the float32 copy of the vectors when the store is not float32.</summary>
-    public long IndexBytes => (long)_layer0.Length * sizeof(int) + _levels.Length + _upper.Sum(u => (long)(u?.Length ?? 0) * sizeof(int)) + _rows.CopiedBytes;
+    /// <summary>The result of <see cref="TuneEf"/> (kept in the saved file); null when the index was not tuned.</summary>
+    public EfTuning? Tuning { get; private set; }
+
+    /// <summary>Bytes of the graph (links and levels); the vectors are the store's.</summary>
+    public long IndexBytes => (long)_layer0.Length * sizeof(int) + _levels.Length + _upper.Sum(u => (long)(u?.Length ?? 0) * sizeof(int));
 
     private int Stride0 => 2 * M + 1;
 
@@ -133,10 +150,111 @@ public sealed class HnswIndex : IVectorIndex
             index.Insert(options.Threads, progress, cancellationToken);
         }
 
+        if (options.TargetRecall is double target)
+        {
+            progress?.Report(new WorkProgress("hnsw tune ef", 0, null, "steps"));
+            index.TuneEf(target, threads: options.Threads, cancellationToken: cancellationToken);
+        }
+
         return index;
     }
 
+    /// <summary>
+    /// Finds the smallest ef whose recall@k against exact search reaches <paramref name="targetRecall"/>, with
+    /// <paramref name="sampleQueries"/> stored vectors (seeded sample) as queries, each one's own row left out of both
+    /// answers and kept out of the walk (its links lead straight to its neighbours, which a fresh query lacks). ef
+    /// doubles from k until the target is met (at most <see cref="MaxTunedEf"/>), then is bisected. The result becomes
+    /// <see cref="DefaultEf"/>. Queries from another distribution (text queries against image embeddings) may need a
+    /// larger ef than this estimate.
+    /// </summary>
+    public EfTuning TuneEf(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
+    {
+        if (!(targetRecall is > 0 and <= 1) || k < 1 || sampleQueries < 1)
+        {
+            throw VidSearchException.Argument("hnsw tuning", $"target recall must be in (0, 1], k and the sample positive (got {targetRecall}, {k}, {sampleQueries})");
+        }
+
+        int n = BuiltCount;
+        if (n <= k + 1)
+        {
+            Tuning = new EfTuning(k, 1.0, targetRecall, 0);
+            return Tuning;
+        }
+
+        var random = new Random(seed);
+        var rows = new int[Math.Min(sampleQueries, n)];
+        var chosen = new HashSet<int>();
+        for (int i = 0; i < rows.Length; i++)
+        {
+            while (!chosen.Add(rows[i] = random.Next(n)))
+            {
+            }
+        }
+
+        var queries = rows.Select(r => _store.Get(r)).ToArray();
+        var truth = new HashSet<int>[rows.Length];
+        for (int q = 0; q < rows.Length; q++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            truth[q] = ExactVectorIndex.SearchRange(_store, queries[q], 0, n, k + 1, threads).Select(h => h.Position).Where(p => p != rows[q]).Take(k).ToHashSet();
+        }
+
+        var measured = new Dictionary<int, double>();
+        double Recall(int ef)
+        {
+            if (!measured.TryGetValue(ef, out double recall))
+            {
+                var options = new VectorSearchOptions { Ef = ef, Threads = threads };
+                double sum = 0;
+                for (int q = 0; q < rows.Length; q++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var hits = Search(queries[q], k, options, exclude: rows[q]).Select(h => h.Position);
+                    sum += hits.Count(truth[q].Contains) / (double)truth[q].Count;
+                }
+
+                measured[ef] = recall = sum / rows.Length;
+            }
+
+            return recall;
+        }
+
+        int limit = Math.Max(k, Math.Min(MaxTunedEf, n));
+        int low = k / 2, high = k;
+        while (high < limit && Recall(high) < targetRecall)
+        {
+            low = high;
+            high = Math.Min(limit, high * 2);
+        }
+
+        if (Recall(high) >= targetRecall)
+        {
+            while (high - low > Math.Max(1, high / 16))
+            {
+                int mid = (low + high) / 2;
+                if (Recall(mid) >= targetRecall)
+                {
+                    high = mid;
+                }
+                else
+                {
+                    low = mid;
+                }
+            }
+        }
+
+        Tuning = new EfTuning(high, Recall(high), targetRecall, rows.Length);
+        return Tuning;
+    }
+
+    /// <summary>The largest ef <see cref="TuneEf"/> tries.</summary>
+    public const int MaxTunedEf = 4096;
+
     public IReadOnlyList<VectorHit> Search(ReadOnlySpan<float> query, int k, VectorSearchOptions? options = null)
+        => Search(query, k, options, exclude: -1);
+
+    /// <summary>A search on the graph without node <paramref name="exclude"/> (neither entered nor returned; -1: none).</summary>
+    private VectorHit[] Search(ReadOnlySpan<float> query, int k, VectorSearchOptions? options, int exclude)
     {
         if (k <= 0)
         {
@@ -159,14 +277,31 @@ public sealed class HnswIndex : IVectorIndex
         {
             var scratch = Scratch.For(BuiltCount);
             int entry = _entry;
-            float entryScore = TensorPrimitives.Dot(query, _rows[entry]);
+            float entryScore = _rows.Dot(query, entry);
             for (int layer = _maxLevel; layer > 0; layer--)
             {
-                (entry, entryScore) = Greedy(query, entry, entryScore, layer);
+                (entry, entryScore) = Greedy(query, entry, entryScore, layer, exclude);
             }
 
             scratch.Begin();
-            scratch.Seed(entry, entryScore);
+            if (exclude >= 0)
+            {
+                scratch.Visit(exclude);
+            }
+
+            if (entry != exclude)
+            {
+                scratch.Seed(entry, entryScore);
+            }
+            else
+            {
+                var links = Links(entry, 0);
+                foreach (int neighbour in links.Slice(1, links[0]))
+                {
+                    scratch.Seed(neighbour, _rows.Dot(query, neighbour));
+                }
+            }
+
             SearchLayer(query, scratch, 0, Math.Max(ef, k));
             foreach (var (position, score) in scratch.Results.Items)
             {
@@ -199,7 +334,11 @@ public sealed class HnswIndex : IVectorIndex
             writer.Write(fingerprint);
             writer.Write(M);
             writer.Write(EfConstruction);
-            writer.Write(DefaultEf);
+            writer.Write(_untunedEf);
+            writer.Write(Tuning?.Ef ?? 0);
+            writer.Write(Tuning?.Recall ?? 0);
+            writer.Write(Tuning?.TargetRecall ?? 0);
+            writer.Write(Tuning?.SampleQueries ?? 0);
             writer.Write(_entry);
             writer.Write(_maxLevel);
             writer.Write(_levels);
@@ -243,6 +382,10 @@ public sealed class HnswIndex : IVectorIndex
             int builtCount = reader.ReadInt32();
             long storedFingerprint = reader.ReadInt64();
             int m = reader.ReadInt32(), efConstruction = reader.ReadInt32(), defaultEf = reader.ReadInt32();
+            int tunedEf = reader.ReadInt32();
+            double tunedRecall = reader.ReadDouble(), targetRecall = reader.ReadDouble();
+            int tunedSample = reader.ReadInt32();
+            var tuning = tunedEf > 0 ? new EfTuning(tunedEf, tunedRecall, targetRecall, tunedSample) : null;
             int entry = reader.ReadInt32(), maxLevel = reader.ReadInt32();
             if (dim != store.Dim || storedFingerprint != fingerprint || builtCount < 0 || builtCount > store.Count
                 || m is < 2 or > 1024 || efConstruction <= 0 || defaultEf <= 0 || maxLevel is < 0 or > MaxLevel
@@ -278,7 +421,7 @@ public sealed class HnswIndex : IVectorIndex
                 return null;
             }
 
-            var index = new HnswIndex(store, builtCount, m, efConstruction, defaultEf, levels, layer0, upper, entry, maxLevel);
+            var index = new HnswIndex(store, builtCount, m, efConstruction, defaultEf, levels, layer0, upper, entry, maxLevel, tuning);
             return index.LinksAreValid() ? index : null;
         }
         catch (Exception e) when (e is EndOfStreamException or IOException)
@@ -397,11 +540,11 @@ public sealed class HnswIndex : IVectorIndex
     /// </summary>
     private int[][] ChooseNeighbours(int node, int batchStart, Scratch scratch)
     {
-        var query = _rows[node];
+        var query = _rows.Query(node);
         int level = _levels[node];
         var result = new int[level + 1][];
         int entry = _entry;
-        float entryScore = TensorPrimitives.Dot(query, _rows[entry]);
+        float entryScore = _rows.Dot(query, entry);
         for (int layer = _maxLevel; layer > level; layer--)
         {
             (entry, entryScore) = Greedy(query, entry, entryScore, layer);
@@ -425,7 +568,7 @@ public sealed class HnswIndex : IVectorIndex
             {
                 if (_levels[other] >= layer && scratch.Visit(other))
                 {
-                    scratch.Results.Offer(other, TensorPrimitives.Dot(query, _rows[other]), EfConstruction);
+                    scratch.Results.Offer(other, _rows.Dot(query, other), EfConstruction);
                 }
             }
 
@@ -455,16 +598,15 @@ public sealed class HnswIndex : IVectorIndex
             return;
         }
 
-        var anchor = _rows[target];
         var candidates = new List<(int Position, float Score)>(count + incoming.Length);
         foreach (int neighbour in links.Slice(1, count))
         {
-            candidates.Add((neighbour, TensorPrimitives.Dot(anchor, _rows[neighbour])));
+            candidates.Add((neighbour, _rows.Dot(target, neighbour)));
         }
 
         foreach (var link in incoming)
         {
-            candidates.Add((link.Source, TensorPrimitives.Dot(anchor, _rows[link.Source])));
+            candidates.Add((link.Source, _rows.Dot(target, link.Source)));
         }
 
         candidates.Sort(static (a, b) => b.Score.CompareTo(a.Score) is var c && c != 0 ? c : a.Position.CompareTo(b.Position));
@@ -487,11 +629,10 @@ public sealed class HnswIndex : IVectorIndex
                 break;
             }
 
-            var row = _rows[position];
             bool diverse = true;
             foreach (int other in kept)
             {
-                if (TensorPrimitives.Dot(row, _rows[other]) > score)
+                if (_rows.Dot(position, other) > score)
                 {
                     diverse = false;
                     break;
@@ -507,7 +648,7 @@ public sealed class HnswIndex : IVectorIndex
         return [.. kept];
     }
 
-    private (int Position, float Score) Greedy(ReadOnlySpan<float> query, int entry, float entryScore, int layer)
+    private (int Position, float Score) Greedy(ReadOnlySpan<float> query, int entry, float entryScore, int layer, int exclude = -1)
     {
         bool moved = true;
         while (moved)
@@ -516,7 +657,12 @@ public sealed class HnswIndex : IVectorIndex
             var links = Links(entry, layer);
             foreach (int neighbour in links.Slice(1, links[0]))
             {
-                float score = TensorPrimitives.Dot(query, _rows[neighbour]);
+                if (neighbour == exclude)
+                {
+                    continue;
+                }
+
+                float score = _rows.Dot(query, neighbour);
                 if (score > entryScore)
                 {
                     (entry, entryScore, moved) = (neighbour, score, true);
@@ -548,7 +694,7 @@ public sealed class HnswIndex : IVectorIndex
                     continue;
                 }
 
-                float score = TensorPrimitives.Dot(query, _rows[neighbour]);
+                float score = _rows.Dot(query, neighbour);
                 if (results.Offer(neighbour, score, ef))
                 {
                     candidates.Push(neighbour, -score);
@@ -570,37 +716,47 @@ public sealed class HnswIndex : IVectorIndex
         return result;
     }
 
-    /// <summary>Float32 rows: those of a float32 store in place, else a decoded copy.</summary>
-    private sealed class FloatRows
+    /// <summary>
+    /// Dot products with the store's rows: those of a float32 store read in place, others decoded into a per-thread
+    /// buffer (a float16 or int8 collection costs no float32 copy; each dot pays the conversion).
+    /// </summary>
+    private sealed class RowSource(VectorStore store)
     {
-        private readonly Float32VectorStore? _float32;
-        private readonly float[][] _copy = [];
-        private readonly int _dim;
+        [ThreadStatic]
+        private static float[]? _first;
+        [ThreadStatic]
+        private static float[]? _second;
 
-        public FloatRows(VectorStore store, int count)
+        private readonly Float32VectorStore? _float32 = store as Float32VectorStore;
+
+        /// <summary>A row to use as a query: in place for float32, else a decoded copy.</summary>
+        public ReadOnlySpan<float> Query(int row) => _float32 is not null ? _float32.Row(row) : store.Get(row);
+
+        public float Dot(ReadOnlySpan<float> query, int row)
         {
-            _dim = store.Dim;
-            _float32 = store as Float32VectorStore;
-            if (_float32 is null)
+            if (_float32 is not null)
             {
-                _copy = new float[(count + VectorStore.ChunkRows - 1) / VectorStore.ChunkRows][];
-                for (int c = 0; c < _copy.Length; c++)
-                {
-                    int rows = Math.Min(VectorStore.ChunkRows, count - c * VectorStore.ChunkRows);
-                    _copy[c] = new float[rows * _dim];
-                    for (int r = 0; r < rows; r++)
-                    {
-                        store.CopyTo(c * VectorStore.ChunkRows + r, _copy[c].AsSpan(r * _dim, _dim));
-                    }
-                }
+                return TensorPrimitives.Dot(query, _float32.Row(row));
             }
+
+            var buffer = Buffer(ref _first);
+            store.CopyTo(row, buffer);
+            return TensorPrimitives.Dot(query, buffer);
         }
 
-        public long CopiedBytes => _copy.Sum(c => (long)c.Length * sizeof(float));
+        public float Dot(int a, int b)
+        {
+            if (_float32 is not null)
+            {
+                return TensorPrimitives.Dot(_float32.Row(a), _float32.Row(b));
+            }
 
-        public ReadOnlySpan<float> this[int index] => _float32 is not null
-            ? _float32.Row(index)
-            : _copy[index / VectorStore.ChunkRows].AsSpan(index % VectorStore.ChunkRows * _dim, _dim);
+            var buffer = Buffer(ref _second);
+            store.CopyTo(a, buffer);
+            return Dot(buffer, b);
+        }
+
+        private float[] Buffer(ref float[]? buffer) => buffer is { } b && b.Length == store.Dim ? b : buffer = new float[store.Dim];
     }
 
     /// <summary>Per-thread search state: a generation-stamped visited set and the two heaps, reused across queries.</summary>
@@ -760,3 +916,6 @@ public sealed class HnswIndex : IVectorIndex
         }
     }
 }
+
+/// <summary>An ef chosen by <see cref="HnswIndex.TuneEf"/>: the recall@10 it measured for the target, over how many sample queries.</summary>
+public sealed record EfTuning(int Ef, double Recall, double TargetRecall, int SampleQueries);

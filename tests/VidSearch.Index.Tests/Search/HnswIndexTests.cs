@@ -69,13 +69,14 @@ public sealed class HnswIndexTests
         using var dir = new TempDirectory();
         var gen = new ClusteredGaussianVectors(32, 10, 1f, seed: 25);
         var store = gen.FillStore(VectorStorageType.Float16, 4000);
-        var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = 8, DefaultEf = 40 });
+        var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = 8, DefaultEf = 40, TargetRecall = null });
         string path = dir.File("c.hnsw");
         hnsw.Save(path, fingerprint: 42);
 
         var loaded = HnswIndex.TryLoad(path, store, 42);
         Assert.NotNull(loaded);
         Assert.Equal(40, loaded.DefaultEf);
+        Assert.Null(loaded.Tuning);
         for (int q = 0; q < 5; q++)
         {
             var query = gen.Next();
@@ -90,13 +91,39 @@ public sealed class HnswIndexTests
         Assert.Null(HnswIndex.TryLoad(path, store, 42));
 
         var outOfRange = (byte[])bytes.Clone();
-        const int header = 48;
+        const int header = 72;
         BitConverter.TryWriteBytes(outOfRange.AsSpan(header + store.Count + sizeof(int)), int.MaxValue); // node 0's first link
         Assert.Equal(bytes.Length, outOfRange.Length);
         File.WriteAllBytes(path, outOfRange);
         Assert.Null(HnswIndex.TryLoad(path, store, 42));
         File.WriteAllBytes(path, []);
         Assert.Null(HnswIndex.TryLoad(path, store, 42));
+    }
+
+    [Fact]
+    public void Tuned_ef_reaches_the_target_on_fresh_queries_grows_for_less_clustered_data_and_is_saved()
+    {
+        int Tuned(float spread, out double freshRecall)
+        {
+            var gen = new ClusteredGaussianVectors(64, 20, spread, seed: 30);
+            var store = gen.FillStore(VectorStorageType.Float32, 6000);
+            var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = 12, EfConstruction = 80, TargetRecall = 0.95 });
+            var tuning = Assert.IsType<EfTuning>(hnsw.Tuning);
+            Assert.Equal(tuning.Ef, hnsw.DefaultEf);
+            Assert.True(tuning.Recall >= 0.95, $"tuned recall {tuning.Recall} at ef {tuning.Ef}");
+            freshRecall = RecallAt10(hnsw, store, gen, 40);
+
+            using var dir = new TempDirectory();
+            hnsw.Save(dir.File("t.hnsw"), 3);
+            Assert.Equal(tuning, HnswIndex.TryLoad(dir.File("t.hnsw"), store, 3)?.Tuning);
+            return tuning.Ef;
+        }
+
+        int clustered = Tuned(1f, out double clusteredRecall);
+        int uniform = Tuned(4f, out double uniformRecall);
+        Assert.True(clusteredRecall >= 0.9, $"recall@10 at the tuned ef {clustered}: {clusteredRecall}");
+        Assert.True(uniformRecall >= 0.9, $"recall@10 at the tuned ef {uniform}: {uniformRecall}");
+        Assert.True(uniform > clustered, $"near-uniform data needs a larger ef ({uniform}) than clustered data ({clustered})");
     }
 
     [Fact]
@@ -136,6 +163,8 @@ public sealed class HnswIndexTests
         Assert.Throws<VidSearchException>(() => hnsw.Search(new float[8], 5, new VectorSearchOptions { Ef = 0 }));
         Assert.Throws<VidSearchException>(() => hnsw.Search(new float[8], 0));
         Assert.Throws<VidSearchException>(() => hnsw.Search(new float[7], 1));
+        Assert.Throws<VidSearchException>(() => hnsw.TuneEf(targetRecall: 0));
+        Assert.Throws<VidSearchException>(() => HnswIndex.Build(store, new HnswBuildOptions { TargetRecall = 1.5 }));
     }
 
     [Fact]
@@ -144,8 +173,10 @@ public sealed class HnswIndexTests
         var store = new ClusteredGaussianVectors(16, 4, 1f, seed: 29).FillStore(VectorStorageType.Float32, 3000);
         var reports = new List<WorkProgress>();
         HnswIndex.Build(store, null, new SynchronousProgress(reports.Add));
-        Assert.Equal(3000, reports[^1].Done);
-        Assert.All(reports, r => Assert.Equal(3000, r.Total));
+        var build = reports.Where(r => r.Task == "hnsw build").ToList();
+        Assert.Equal(3000, build[^1].Done);
+        Assert.True(build.Count > 2, $"{build.Count} progress reports");
+        Assert.All(build, r => Assert.Equal(3000, r.Total));
 
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
