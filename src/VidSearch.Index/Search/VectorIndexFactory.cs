@@ -26,8 +26,12 @@ public static class VectorIndexFactory
     /// <summary>Collections with at least this many vectors use the approximate index under Auto.</summary>
     public const int ApproximateThreshold = 50_000;
 
-    /// <summary>The approximate index Auto and Approximate use (see the HNSW section of the search RESULTS.md).</summary>
-    public const string DefaultApproximateKind = "hnsw";
+    /// <summary>
+    /// The approximate index Auto and Approximate use: IVF-SQ8. Measured against HNSW (search RESULTS.md, "HNSW"): both
+    /// meet the recall target in well under a millisecond on clustered data, but on near-uniform data IVF reaches
+    /// recall@10 0.95 at about a tenth of HNSW's latency, and it builds 12-80x faster.
+    /// </summary>
+    public const string DefaultApproximateKind = "ivf";
 
     public static VectorIndexChoice ParseChoice(string value) => value.Trim().ToLowerInvariant() switch
     {
