@@ -144,7 +144,13 @@ public sealed class HnswIndex : IVectorIndex
             }
         }
 
-        var index = new HnswIndex(store, n, m, options.EfConstruction, options.DefaultEf, levels, new int[(long)n * (2 * m + 1) <= Array.MaxLength ? n * (2 * m + 1) : throw VidSearchException.Argument("hnsw", $"{n} vectors are too many for one graph")], upper, 0, n > 0 ? levels[0] : 0);
+        long layer0Length = (long)n * (2 * m + 1);
+        if (layer0Length > Array.MaxLength)
+        {
+            throw VidSearchException.Argument("hnsw", $"{n} vectors with M {m} are too many for one graph");
+        }
+
+        var index = new HnswIndex(store, n, m, options.EfConstruction, options.DefaultEf, levels, new int[layer0Length], upper, 0, n > 0 ? levels[0] : 0);
         if (n > 0)
         {
             index.Insert(options.Threads, progress, cancellationToken);
@@ -182,14 +188,13 @@ public sealed class HnswIndex : IVectorIndex
         }
 
         var random = new Random(seed);
-        var rows = new int[Math.Min(sampleQueries, n)];
         var chosen = new HashSet<int>();
-        for (int i = 0; i < rows.Length; i++)
+        while (chosen.Count < Math.Min(sampleQueries, n))
         {
-            while (!chosen.Add(rows[i] = random.Next(n)))
-            {
-            }
+            chosen.Add(random.Next(n));
         }
+
+        var rows = chosen.Order().ToArray();
 
         var queries = rows.Select(r => _store.Get(r)).ToArray();
         var truth = new HashSet<int>[rows.Length];
