@@ -27,6 +27,16 @@ public sealed record SearchBenchmarkOptions
     /// <summary>Recall@k the auto-tuned nprobe aims at.</summary>
     public double TargetRecall { get; init; } = 0.95;
 
+    /// <summary>Approximate indexes measured: "ivf", "hnsw" or both.</summary>
+    public IReadOnlyList<string> Approximate { get; init; } = ["ivf", "hnsw"];
+
+    /// <summary>HNSW: search ef values measured.</summary>
+    public IReadOnlyList<int> Efs { get; init; } = [32, 64, 128, 256];
+
+    public int HnswM { get; init; } = 16;
+
+    public int HnswEfConstruction { get; init; } = 100;
+
     public void Validate()
     {
         if (Sizes.Count == 0 || Sizes.Any(s => s is < 1000 or > 20_000_000))
@@ -54,6 +64,16 @@ public sealed record SearchBenchmarkOptions
             throw VidSearchException.Argument("--target-recall", $"must be in (0, 1], got {TargetRecall}");
         }
 
+        if (Approximate.Any(a => a is not ("ivf" or "hnsw")))
+        {
+            throw VidSearchException.Argument("--approximate", $"expected ivf, hnsw or both, got {string.Join(",", Approximate)}");
+        }
+
+        if (Efs.Any(e => e < 1) || HnswM < 2 || HnswEfConstruction < 1)
+        {
+            throw VidSearchException.Argument("hnsw", "ef and ef construction must be positive, M at least 2");
+        }
+
         if (K < 1 || Threads is < 1 or > 256 || Nprobes.Any(n => n < 1) || !(Spread >= 0) || Clusters is < 1)
         {
             throw VidSearchException.Argument("bench", "k, threads, nprobe and clusters must be positive, spread non-negative");
@@ -72,13 +92,29 @@ public sealed record SizeReport(int Vectors, int Clusters, double GenerateSecond
 
     /// <summary>The tuned nprobe and the recall it measured on stored vectors as queries.</summary>
     public NprobeTuning? Tuning { get; init; }
+
+    /// <summary>HNSW build time (0 when HNSW was not measured).</summary>
+    public double HnswBuildSeconds { get; init; }
+
+    /// <summary>Bytes per vector of the HNSW graph (links and levels; the vectors are the store's).</summary>
+    public double HnswBytesPerVector { get; init; }
+
+    public int HnswM { get; init; }
+
+    public int HnswEfConstruction { get; init; }
+
+    /// <summary>The ef <see cref="HnswIndex.TuneEf"/> chose and the recall it measured on stored vectors as queries.</summary>
+    public EfTuning? HnswTuning { get; init; }
+
+    public double HnswTuneSeconds { get; init; }
 }
 
 public sealed record SearchBenchmarkReport(string Data, int Dim, int Queries, int K, int Threads, string Machine, IReadOnlyList<SizeReport> Sizes);
 
 /// <summary>
-/// Search latency (p50/p99 over queries) of exact SIMD search per storage type and of the IVF-SQ8 index per
-/// nprobe, IVF recall@10 against exact float32 search, IVF build time, and memory per stored vector. Data:
+/// Search latency (p50/p99 over queries) of exact SIMD search per storage type, of the IVF-SQ8 index per
+/// nprobe and of the HNSW graph per ef; approximate recall@10 against exact float32 search, build times, and
+/// memory per stored vector. Data:
 /// unit vectors from Gaussian clusters (see <see cref="ClusteredGaussianVectors"/>), queries drawn fresh from
 /// the same clusters. Ratios are against exact float32 search measured in the same run.
 /// </summary>
@@ -148,7 +184,56 @@ public static class SearchBenchmark
             GC.Collect();
         }
 
+        var report = new SizeReport(size, clusters, generateSeconds, 0, 0, 0, latencies, memory);
+        if (options.Approximate.Contains("hnsw"))
+        {
+            report = MeasureHnsw(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken);
+        }
+
+        return options.Approximate.Contains("ivf") ? MeasureIvf(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken) : report;
+    }
+
+    private static SizeReport MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = options.HnswM, EfConstruction = options.HnswEfConstruction, Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
+        double buildSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
+        progress?.Report(new WorkProgress($"hnsw tune ef {store.Count}", 0, null, "steps"));
+        var tuning = hnsw.TuneEf(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
+        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        foreach (int ef in options.Efs.Append(-1))
+        {
+            bool auto = ef < 0;
+            double recall = 0;
+            var searchOptions = new VectorSearchOptions { Threads = options.Threads, Ef = auto ? null : ef };
+            var times = Time(queries, options.Warmup, (q, i) =>
+            {
+                var hits = hnsw.Search(q, options.K, searchOptions);
+                if (i >= options.Warmup)
+                {
+                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
+                }
+            }, progress, $"hnsw ef {hnsw.DefaultEf} {store.Count}");
+            latencies.Add(Stats(auto ? "hnsw auto-tuned" : "hnsw", "float32", $"M={options.HnswM} ef={(auto ? hnsw.DefaultEf : ef)}", times, recall / options.Queries, baseline));
+        }
+
+        return report with
+        {
+            HnswBuildSeconds = buildSeconds,
+            HnswBytesPerVector = hnsw.IndexBytes / (double)store.Count,
+            HnswM = options.HnswM,
+            HnswEfConstruction = options.HnswEfConstruction,
+            HnswTuning = tuning,
+            HnswTuneSeconds = tuneSeconds,
+        };
+    }
+
+    private static SizeReport MeasureIvf(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        int size = store.Count;
+        var vectorOptions = new VectorSearchOptions { Threads = options.Threads };
+        var clock = Stopwatch.StartNew();
         var ivf = IvfIndex.Build(store, new IvfBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
         double buildSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
@@ -172,8 +257,11 @@ public static class SearchBenchmark
             latencies.Add(Stats(auto ? "ivf auto-tuned" : "ivf-sq8+rerank", "float32", $"nprobe={probes}/{ivf.ListCount}" + (options.RerankCandidates is int r ? $" rr={r}" : ""), times, recall / options.Queries, baseline));
         }
 
-        return new SizeReport(size, clusters, generateSeconds, buildSeconds, ivf.ListCount, ivf.IndexBytes / (double)size, latencies, memory)
+        return report with
         {
+            IvfBuildSeconds = buildSeconds,
+            IvfLists = ivf.ListCount,
+            IvfBytesPerVector = ivf.IndexBytes / (double)size,
             TuneSeconds = tuneSeconds,
             Tuning = tuning,
         };

@@ -20,11 +20,15 @@ public static class BenchSearchCommand
         var nprobes = new Option<string>("--nprobe") { Description = "IVF nprobe values, comma-separated.", DefaultValueFactory = _ => "8,16,32,64" };
         var storage = new Option<string>("--storage") { Description = "Storage types for exact search, comma-separated.", DefaultValueFactory = _ => "float32,float16,int8" };
         var rerank = new Option<int?>("--rerank") { Description = "IVF: int8 candidates re-scored exactly (default max(100, 10k))." };
-        var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe aims at (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
+        var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe and ef aim at (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
+        var approximate = new Option<string>("--approximate") { Description = "Approximate indexes measured: ivf, hnsw, or both comma-separated.", DefaultValueFactory = _ => "ivf,hnsw" };
+        var efs = new Option<string>("--ef") { Description = "HNSW search ef values, comma-separated.", DefaultValueFactory = _ => "32,64,128,256" };
+        var hnswM = new Option<int>("--hnsw-m") { Description = "HNSW links per node (2M on layer 0).", DefaultValueFactory = _ => 16 };
+        var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW candidate list size while building.", DefaultValueFactory = _ => 100 };
         var json = CommonOptions.Json();
-        var command = new Command("search", "Search latency (exact and IVF), IVF recall@10 and memory per vector on synthetic 512-d embeddings.")
+        var command = new Command("search", "Search latency (exact, IVF and HNSW), approximate recall@10 and memory per vector on synthetic 512-d embeddings.")
         {
-            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, json,
+            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, approximate, efs, hnswM, efConstruction, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -39,6 +43,10 @@ public static class BenchSearchCommand
                 Nprobes = ParseInts(parse.GetValue(nprobes)!, "--nprobe"),
                 RerankCandidates = parse.GetValue(rerank),
                 TargetRecall = parse.GetValue(target),
+                Approximate = parse.GetValue(approximate)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => a.ToLowerInvariant()).Distinct().ToList(),
+                Efs = ParseInts(parse.GetValue(efs)!, "--ef"),
+                HnswM = parse.GetValue(hnswM),
+                HnswEfConstruction = parse.GetValue(efConstruction),
                 ExactStorage = parse.GetValue(storage)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(VectorStorageTypes.Parse).Distinct().ToList(),
             };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => SearchBenchmark.Run(options, progress, cancellationToken), cancellationToken));
@@ -52,7 +60,21 @@ public static class BenchSearchCommand
             foreach (var size in report.Sizes)
             {
                 Console.WriteLine();
-                Console.WriteLine($"{size.Vectors} vectors, {size.Clusters} clusters (generated in {size.GenerateSeconds:0.0} s); IVF: {size.IvfLists} lists built in {size.IvfBuildSeconds:0.0} s, {size.IvfBytesPerVector:0} extra bytes/vector");
+                Console.WriteLine($"{size.Vectors} vectors, {size.Clusters} clusters (generated in {size.GenerateSeconds:0.0} s)");
+                if (size.IvfLists > 0)
+                {
+                    Console.WriteLine($"  IVF: {size.IvfLists} lists built in {size.IvfBuildSeconds:0.0} s, {size.IvfBytesPerVector:0} extra bytes/vector");
+                }
+
+                if (size.HnswBuildSeconds > 0)
+                {
+                    Console.WriteLine($"  HNSW: M {size.HnswM}, ef construction {size.HnswEfConstruction}, built in {size.HnswBuildSeconds:0.0} s, {size.HnswBytesPerVector:0} graph bytes/vector");
+                    if (size.HnswTuning is { } efTuning)
+                    {
+                        Console.WriteLine($"  auto-tuned ef {efTuning.Ef}: recall@{report.K} {efTuning.Recall:0.000} on {efTuning.SampleQueries} stored vectors as queries (target {efTuning.TargetRecall}), {size.HnswTuneSeconds:0.0} s");
+                    }
+                }
+
                 if (size.Tuning is { } tuning)
                 {
                     Console.WriteLine($"  auto-tuned nprobe {tuning.Nprobe}: recall@{report.K} {tuning.Recall:0.000} on {tuning.SampleQueries} stored vectors as queries (target {tuning.TargetRecall}), {size.TuneSeconds:0.0} s");

@@ -11,6 +11,9 @@ public sealed record VectorSearchOptions
 
     /// <summary>IVF: candidates from the int8 scan re-scored exactly before taking the top k.</summary>
     public int? RerankCandidates { get; init; }
+
+    /// <summary>HNSW: candidates kept while walking layer 0 (higher: better recall, slower; at least k is used).</summary>
+    public int? Ef { get; init; }
 }
 
 /// <summary>
@@ -19,7 +22,7 @@ public sealed record VectorSearchOptions
 /// </summary>
 public interface IVectorIndex
 {
-    /// <summary>"exact" or "ivf".</summary>
+    /// <summary>"exact", "ivf" or "hnsw".</summary>
     string Kind { get; }
 
     int Count { get; }

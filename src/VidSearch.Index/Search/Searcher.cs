@@ -17,6 +17,8 @@ public sealed record SearcherOptions
 
     public IvfBuildOptions? IvfBuild { get; init; }
 
+    public HnswBuildOptions? HnswBuild { get; init; }
+
     /// <summary>Cache the approximate index in a file beside the collection.</summary>
     public bool CacheAnnIndex { get; init; } = true;
 
@@ -45,7 +47,7 @@ public sealed class Searcher
         _options = options ?? new SearcherOptions();
         _segments = store.LoadSegments(SegmentKind.Segment);
         _index = VectorIndexFactory.Open(_segments.Vectors, _options.Index, _options.CacheAnnIndex ? store.AnnIndexPath : null,
-            store.VectorsGeneration, _options.IvfBuild, progress, cancellationToken);
+            store.VectorsGeneration, _options.IvfBuild, _options.HnswBuild, progress, cancellationToken);
         _rowsByVideo = Enumerable.Range(0, _segments.Count)
             .GroupBy(i => _segments.VideoIds[i])
             .ToDictionary(g => g.Key, g => g.OrderBy(i => _segments.Starts[i]).ToArray());
@@ -61,18 +63,19 @@ public sealed class Searcher
     /// </summary>
     public static bool PrepareIndex(CollectionStore store, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (store.SegmentCount(SegmentKind.Segment) < VectorIndexFactory.ApproximateThreshold)
+        string kind = VectorIndexFactory.KindFor(VectorIndexChoice.Auto, store.SegmentCount(SegmentKind.Segment));
+        if (kind == "exact")
         {
             return false;
         }
 
         var segments = store.LoadSegments(SegmentKind.Segment);
-        if (IvfIndex.TryLoad(store.AnnIndexPath, segments.Vectors, store.VectorsGeneration) is not null)
+        if (VectorIndexFactory.TryLoadCached(segments.Vectors, kind, store.AnnIndexPath, store.VectorsGeneration) is not null)
         {
             return false;
         }
 
-        VectorIndexFactory.Open(segments.Vectors, VectorIndexChoice.Approximate, store.AnnIndexPath, store.VectorsGeneration, null, progress, cancellationToken);
+        VectorIndexFactory.Open(segments.Vectors, VectorIndexChoice.Auto, store.AnnIndexPath, store.VectorsGeneration, progress: progress, cancellationToken: cancellationToken);
         return true;
     }
 

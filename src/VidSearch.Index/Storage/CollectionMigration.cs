@@ -28,7 +28,7 @@ public static class CollectionMigration
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        foreach (string suffix in new[] { "-wal", "-shm", ".ivf" })
+        foreach (string suffix in new[] { "-wal", "-shm", ".ivf", ".hnsw" })
         {
             File.Delete(path + suffix);
         }

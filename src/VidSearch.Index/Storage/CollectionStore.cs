@@ -28,7 +28,7 @@ public sealed class CollectionStore : IDisposable
 
     public CollectionInfo Info { get; }
 
-    /// <summary>Where the approximate index of this collection is cached.</summary>
+    /// <summary>Where the approximate index of this collection is cached (the HNSW graph beside it: <see cref="Search.VectorIndexFactory.CachePath"/>).</summary>
     public string AnnIndexPath => Path + ".ivf";
 
     /// <summary>Rises with every change to the stored vectors; identifies the vector content for caches.</summary>

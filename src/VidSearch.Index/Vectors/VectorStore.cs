@@ -172,6 +172,9 @@ public sealed class Float32VectorStore(int dim) : VectorStore(dim)
     }
 
     protected override void CopyToCore(int chunk, int offset, Span<float> destination) => _rows.Rows(chunk, offset, 1).CopyTo(destination);
+
+    /// <summary>Row <paramref name="index"/> in place (no copy); valid for the store's lifetime since rows never move.</summary>
+    internal ReadOnlySpan<float> Row(int index) => _rows.Rows(index / ChunkRows, index % ChunkRows, 1);
 }
 
 public sealed class Float16VectorStore(int dim) : VectorStore(dim)

@@ -23,10 +23,10 @@ public sealed class PrepareIndexTests
         }
 
         Assert.True(Searcher.PrepareIndex(store));
-        Assert.True(File.Exists(store.AnnIndexPath));
+        Assert.True(File.Exists(VectorIndexFactory.CachePath(store.AnnIndexPath, VectorIndexFactory.DefaultApproximateKind)));
         Assert.False(Searcher.PrepareIndex(store));
         var searcher = new Searcher(store);
-        Assert.Equal("ivf", searcher.IndexKind);
+        Assert.Equal(VectorIndexFactory.DefaultApproximateKind, searcher.IndexKind);
         Assert.Equal(10, searcher.Search(generator.Next()).Videos.Count);
     }
 }

@@ -126,13 +126,16 @@ public sealed class SearcherTests : IDisposable
         Assert.Equal(2, similar.Videos.Count);
         Assert.Throws<VidSearchException>(() => exact.VideoVector(999));
 
-        var approximate = new Searcher(_store, new SearcherOptions { Index = VectorIndexChoice.Approximate });
-        Assert.Equal("ivf", approximate.IndexKind);
+        var ivf = new Searcher(_store, new SearcherOptions { Index = VectorIndexChoice.Ivf });
+        Assert.Equal("ivf", ivf.IndexKind);
         Assert.True(File.Exists(_store.AnnIndexPath));
+        var hnsw = new Searcher(_store, new SearcherOptions { Index = VectorIndexChoice.Hnsw });
+        Assert.Equal("hnsw", hnsw.IndexKind);
+        Assert.True(File.Exists(VectorIndexFactory.CachePath(_store.AnnIndexPath, "hnsw")));
         var query = Mix(2);
-        Assert.Equal(
-            exact.Search(query).Videos.Select(v => v.VideoId),
-            approximate.Search(query, new SearchOptions { Vector = new VectorSearchOptions { Nprobe = 1000 } }).Videos.Select(v => v.VideoId));
+        var expected = exact.Search(query).Videos.Select(v => v.VideoId).ToList();
+        Assert.Equal(expected, ivf.Search(query, new SearchOptions { Vector = new VectorSearchOptions { Nprobe = 1000 } }).Videos.Select(v => v.VideoId));
+        Assert.Equal(expected, hnsw.Search(query, new SearchOptions { Vector = new VectorSearchOptions { Ef = 1000 } }).Videos.Select(v => v.VideoId));
     }
 
     [Fact]

@@ -174,12 +174,52 @@ public sealed class VectorIndexTests
         string path = dir.File("c.ivf");
         Assert.Equal("exact", VectorIndexFactory.Open(store, VectorIndexChoice.Auto, path, 1).Kind);
         Assert.False(File.Exists(path));
-        Assert.Equal("ivf", VectorIndexFactory.Open(store, VectorIndexChoice.Approximate, path, 1).Kind);
+        Assert.Equal("ivf", VectorIndexFactory.Open(store, VectorIndexChoice.Ivf, path, 1).Kind);
         Assert.True(File.Exists(path));
         Assert.NotNull(IvfIndex.TryLoad(path, store, 1));
-        VectorIndexFactory.Open(store, VectorIndexChoice.Approximate, path, 2);
+        VectorIndexFactory.Open(store, VectorIndexChoice.Ivf, path, 2);
         Assert.NotNull(IvfIndex.TryLoad(path, store, 2));
         Assert.Equal(VectorIndexChoice.Exact, VectorIndexFactory.ParseChoice("exact"));
         Assert.Throws<VidSearchException>(() => VectorIndexFactory.ParseChoice("fast"));
+    }
+
+    [Fact]
+    public void Factory_opens_hnsw_when_asked_caches_it_beside_the_ivf_file_and_rebuilds_a_stale_or_corrupt_one()
+    {
+        using var dir = new TempDirectory();
+        var gen = new ClusteredGaussianVectors(16, 4, 1f, seed: 13);
+        var store = gen.FillStore(VectorStorageType.Float32, 800);
+        string path = dir.File("c.db.ivf");
+        string graphPath = dir.File("c.db.hnsw");
+        Assert.Equal(graphPath, VectorIndexFactory.CachePath(path, "hnsw"));
+        Assert.Equal(VectorIndexChoice.Hnsw, VectorIndexFactory.ParseChoice(" HNSW "));
+        Assert.Equal(VectorIndexChoice.Ivf, VectorIndexFactory.ParseChoice("ivf"));
+
+        Assert.Equal("hnsw", VectorIndexFactory.Open(store, VectorIndexChoice.Hnsw, path, 1).Kind);
+        Assert.True(File.Exists(graphPath));
+        Assert.False(File.Exists(path));
+        Assert.NotNull(HnswIndex.TryLoad(graphPath, store, 1));
+
+        File.WriteAllBytes(graphPath, [1, 2, 3]);
+        var rebuilt = VectorIndexFactory.Open(store, VectorIndexChoice.Hnsw, path, 1);
+        Assert.Equal("hnsw", rebuilt.Kind);
+        Assert.NotNull(HnswIndex.TryLoad(graphPath, store, 1));
+        VectorIndexFactory.Open(store, VectorIndexChoice.Hnsw, path, 2);
+        Assert.NotNull(HnswIndex.TryLoad(graphPath, store, 2));
+        Assert.Null(HnswIndex.TryLoad(graphPath, store, 1));
+    }
+
+    [Theory]
+    [InlineData("approximate")]
+    [InlineData("ann")]
+    public void Approximate_means_the_default_approximate_kind_which_auto_uses_above_the_threshold(string name)
+    {
+        var choice = VectorIndexFactory.ParseChoice(name);
+        Assert.Equal(VectorIndexChoice.Approximate, choice);
+        Assert.Equal(VectorIndexFactory.DefaultApproximateKind, VectorIndexFactory.KindFor(choice, 10));
+        Assert.Equal(VectorIndexFactory.DefaultApproximateKind, VectorIndexFactory.KindFor(VectorIndexChoice.Auto, VectorIndexFactory.ApproximateThreshold));
+        Assert.Equal("exact", VectorIndexFactory.KindFor(VectorIndexChoice.Auto, VectorIndexFactory.ApproximateThreshold - 1));
+        Assert.Equal("ivf", VectorIndexFactory.KindFor(VectorIndexChoice.Ivf, 10));
+        Assert.Equal("hnsw", VectorIndexFactory.KindFor(VectorIndexChoice.Hnsw, 10));
     }
 }

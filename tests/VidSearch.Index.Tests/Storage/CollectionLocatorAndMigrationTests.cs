@@ -34,7 +34,9 @@ public sealed class CollectionLocatorAndMigrationTests
         using (var store = CollectionStore.OpenOrCreate(db, new CollectionInfo("old-model", PreprocessConfig.Clip(), 16, VectorStorageType.Float32)))
         {
             new Indexer(store, new FakeVideoEmbedder(16)).Run([dir.Path]);
-            _ = new Searcher(store, new SearcherOptions { Index = VectorIndexChoice.Approximate });
+            _ = new Searcher(store, new SearcherOptions { Index = VectorIndexChoice.Ivf });
+            _ = new Searcher(store, new SearcherOptions { Index = VectorIndexChoice.Hnsw });
+            Assert.True(File.Exists(db + ".hnsw"));
         }
 
         File.Delete(dir.File("v3.mp4"));
@@ -43,6 +45,7 @@ public sealed class CollectionLocatorAndMigrationTests
         Assert.Equal(3, report.Added);
         Assert.False(File.Exists(db + ".reindex"));
         Assert.False(File.Exists(db + ".ivf"));
+        Assert.False(File.Exists(db + ".hnsw"));
         using var migrated = CollectionStore.Open(db);
         Assert.Equal((target.ModelId, target.EmbeddingDim, target.Storage), (migrated.Info.ModelId, migrated.Info.EmbeddingDim, migrated.Info.Storage));
         Assert.Equal(336, migrated.Info.Preprocess.ImageSize);
@@ -69,6 +72,6 @@ public sealed class CollectionLocatorAndMigrationTests
         long b = store.FindVideo(dir.File("b.mp4"))!.Id;
         var top = searcher.Search(searcher.VideoVector(b), new SearchOptions { K = 1 });
         Assert.Equal(b, top.Videos[0].VideoId);
-        Assert.NotNull(IvfIndex.TryLoad(store.AnnIndexPath, store.LoadSegments(SegmentKind.Segment).Vectors, store.VectorsGeneration));
+        Assert.NotNull(VectorIndexFactory.TryLoadCached(store.LoadSegments(SegmentKind.Segment).Vectors, VectorIndexFactory.DefaultApproximateKind, store.AnnIndexPath, store.VectorsGeneration));
     }
 }
