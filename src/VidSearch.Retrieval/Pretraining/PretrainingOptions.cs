@@ -76,12 +76,15 @@ public sealed record PretrainingOptions
 /// <summary>Named sizes of CLIP to pretrain here, on 2 CPU cores.</summary>
 public static class PretrainingPresets
 {
-    public static IReadOnlyList<string> Names => ["tiny", "micro"];
+    public static IReadOnlyList<string> Names => ["tiny", "tiny96", "micro"];
 
     public static ClipConfig Get(string name) => name switch
     {
         // 64x64 images in 16x16 patches (17 tokens), 4 layers of width 128 in both towers, 128-d joint space.
         "tiny" => ClipConfig.Create(imageSize: 64, patch: 16, visionWidth: 128, visionLayers: 4, visionHeads: 4,
+            textWidth: 128, textLayers: 4, textHeads: 4, embedDim: 128),
+        // tiny with 96x96 images (37 tokens): small objects span 11.5 px instead of 7.7 px, about 1.6x the CPU per sample.
+        "tiny96" => ClipConfig.Create(imageSize: 96, patch: 16, visionWidth: 128, visionLayers: 4, visionHeads: 4,
             textWidth: 128, textLayers: 4, textHeads: 4, embedDim: 128),
         // For tests: trains in seconds (same 17 image tokens, narrower and shallower).
         "micro" => ClipConfig.Create(imageSize: 64, patch: 16, visionWidth: 64, visionLayers: 2, visionHeads: 2,
