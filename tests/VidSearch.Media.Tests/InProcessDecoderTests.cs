@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using VidSearch.Core;
 using VidSearch.Media.Decoding;
 using VidSearch.Media.Decoding.Native;
 using VidSearch.Media.Probing;
+using VidSearch.Media.Probing.Native;
 using VidSearch.Media.Sampling;
 using VidSearch.TestSupport;
 
@@ -39,6 +41,131 @@ public class InProcessDecoderTests
         {
             AssertSameAsFfmpeg(path, times, "generated");
         }
+    }
+
+    [Fact]
+    public void Bad_inputs_are_refused_with_the_same_error_by_both_engines()
+    {
+        using var temp = new TempDirectory();
+        var (empty, truncated, random, text, image, audio) = BadVideoFiles.Write(temp);
+        foreach (string path in new[] { temp.File("missing.mp4"), temp.Path, empty, truncated, random, text, image, audio })
+        {
+            var inProcess = Assert.Throws<VidSearchException>(() => new FrameDecoder { Engine = DecodeEngine.Libav }.Decode(path, [0.5]).ToList());
+            var ffmpeg = Assert.Throws<VidSearchException>(() => new FrameDecoder { Engine = DecodeEngine.Ffmpeg }.Decode(path, [0.5]).ToList());
+            Assert.Equal(path, inProcess.Subject);
+            Assert.DoesNotContain('\n', inProcess.Message);
+            Assert.Equal((ffmpeg.Kind, ffmpeg.Subject, ffmpeg.Cause), (inProcess.Kind, inProcess.Subject, inProcess.Cause));
+        }
+    }
+
+    [Fact]
+    public void Repeated_decodes_do_not_leak_native_memory()
+    {
+        var (info, timeline) = VideoProbe.ProbeWithTimeline(RealClips.Msrvtt, readTimeline: true);
+        var decoder = new FrameDecoder { Engine = DecodeEngine.Libav };
+        double[] times = [0.5, 5.0, 10.5];
+        void DecodeOnce() => Assert.Equal(3, decoder.Decode(info, timeline!, times, new DecodeReport()).Count());
+        for (int i = 0; i < 5; i++)
+        {
+            DecodeOnce();
+        }
+
+        // As for the probe: other tests move the resident size too, a leak grows it in every round. Each decode opens
+        // the file, a frame-threaded decoder and a filter graph (several MB if they were left behind).
+        long smallest = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = ResidentBytes();
+            for (int i = 0; i < 30; i++)
+            {
+                DecodeOnce();
+            }
+
+            smallest = Math.Min(smallest, ResidentBytes() - before);
+        }
+
+        Assert.True(smallest < 15_000_000, $"resident memory grew by at least {smallest / 1_000_000} MB in each round of 30 decodes");
+    }
+
+    [Fact]
+    public void Engine_names_are_read_from_VIDSEARCH_DECODE_values_and_an_unavailable_engine_asked_for_by_name_is_an_error()
+    {
+        Assert.Equal(DecodeEngine.Auto, DecodeEngines.Parse(null));
+        Assert.Equal(DecodeEngine.Auto, DecodeEngines.Parse(" AUTO "));
+        Assert.Equal(DecodeEngine.Libav, DecodeEngines.Parse("libav"));
+        Assert.Equal(DecodeEngine.Libav, DecodeEngines.Parse("in-process"));
+        Assert.Equal(DecodeEngine.Ffmpeg, DecodeEngines.Parse("FFmpeg"));
+        var e = Assert.Throws<VidSearchException>(() => DecodeEngines.Parse("gstreamer"));
+        Assert.Equal((ErrorKind.InvalidArgument, "VIDSEARCH_DECODE"), (e.Kind, e.Subject));
+        Assert.Equal("--decode", Assert.Throws<VidSearchException>(() => DecodeEngines.Parse("x", "--decode")).Subject);
+
+        var library = LibavDecodeLibrary.Shared(out _)!;
+        Assert.Same(library, DecodeEngines.Resolve(DecodeEngine.Auto, library, null));
+        Assert.Same(library, DecodeEngines.Resolve(DecodeEngine.Libav, library, null));
+        Assert.Null(DecodeEngines.Resolve(DecodeEngine.Ffmpeg, library, null));
+        string reason = "unsupported FFmpeg libraries: libavfilter 9.3.100 (needs 8.x)";
+        Assert.Null(DecodeEngines.Resolve<LibavDecodeLibrary>(DecodeEngine.Auto, null, reason));
+        var unavailable = Assert.Throws<VidSearchException>(() => DecodeEngines.Resolve<LibavDecodeLibrary>(DecodeEngine.Libav, null, reason));
+        Assert.Equal(ErrorKind.External, unavailable.Kind);
+        Assert.Contains(reason, unavailable.Cause);
+        Assert.Contains("VIDSEARCH_DECODE=ffmpeg", unavailable.Cause);
+    }
+
+    [Fact]
+    public void Only_libavfilter_8_and_libswscale_6_pass_the_version_gate_and_the_installed_ones_load()
+    {
+        Assert.Null(LibavDecodeLibrary.VersionRefusal(new(8, 44, 100), new(6, 7, 100)));
+        Assert.Contains("libavfilter 9.3.100 (needs 8.x)", LibavDecodeLibrary.VersionRefusal(new(9, 3, 100), new(6, 7, 100)));
+        Assert.Contains("libswscale 7.1.100 (needs 6.x)", LibavDecodeLibrary.VersionRefusal(new(8, 44, 100), new(7, 1, 100)));
+
+        var library = LibavDecodeLibrary.TryLoad(LibavLibrary.Shared(out _)!, null, out string? refusal);
+        Assert.Null(refusal);
+        Assert.Equal((8, 6), (library!.AvfilterVersion.Major, library.SwscaleVersion.Major));
+        using var temp = new TempDirectory();
+        Assert.Null(LibavDecodeLibrary.TryLoad(LibavLibrary.Shared(out _)!, temp.Path, out string? missing));
+        Assert.StartsWith("cannot load ", missing);
+    }
+
+    [Fact]
+    public void Display_matrices_rotate_as_ffmpeg_5_autorotates()
+    {
+        // av_display_rotation_get gives counter-clockwise degrees: -90 is a quarter turn clockwise.
+        Assert.Empty(LibavRgbConverter.RotationFilters(null));
+        Assert.Empty(LibavRgbConverter.RotationFilters(double.NaN));
+        Assert.Empty(LibavRgbConverter.RotationFilters(0.4));
+        Assert.Equal([("transpose", "clock")], LibavRgbConverter.RotationFilters(-90));
+        Assert.Equal([("transpose", "cclock")], LibavRgbConverter.RotationFilters(90));
+        Assert.Equal([("hflip", null), ("vflip", null)], LibavRgbConverter.RotationFilters(180));
+        Assert.Equal([("hflip", null), ("vflip", null)], LibavRgbConverter.RotationFilters(-180));
+        Assert.Equal([("rotate", "330.000000*PI/180")], LibavRgbConverter.RotationFilters(30));
+    }
+
+    [Fact]
+    public void Times_are_read_as_ffmpeg_prints_and_parses_them()
+    {
+        // showinfo prints "%.6g"; -ss is parsed to the microsecond, truncated.
+        Assert.Equal(123.457, LibavDecodeRuns.ShowinfoTime(123.456789));
+        Assert.Equal(5.03333, LibavDecodeRuns.ShowinfoTime(5.0333333333));
+        Assert.Equal(0.0001, LibavDecodeRuns.ShowinfoTime(0.0001));
+        Assert.True(double.IsNaN(LibavDecodeRuns.ShowinfoTime(double.NaN)));
+        Assert.Equal(12_345_678, LibavVideoDecoder.ParseMicroseconds("12.3456789"));
+        Assert.Equal(3_000_000, LibavVideoDecoder.ParseMicroseconds("3"));
+        Assert.Equal(500_000, LibavVideoDecoder.ParseMicroseconds("0.5"));
+    }
+
+    [Fact]
+    public void Packets_get_ffmpegs_decoding_times()
+    {
+        // 1/90000 time base, 25 fps: a dts passes through microseconds unchanged; a packet without one gets the
+        // previous time plus its duration; the first, without one, starts a B-frame delay before zero.
+        var clock = new CommandLineDts(1, 90000, 25, 1, 2);
+        Assert.Equal(-7200, clock.ForPacket(LibavAbi.NoTimestamp, 3600));
+        Assert.Equal(-3600, clock.ForPacket(LibavAbi.NoTimestamp, 3600));
+        Assert.Equal(90000, clock.ForPacket(90000, 3600));
+        Assert.Equal(93600, clock.ForPacket(LibavAbi.NoTimestamp, 0));
+        Assert.Equal(97200, clock.ForPacket(LibavAbi.NoTimestamp, 0));
+        Assert.Equal(-2, CommandLineDts.Rescale(-3, 1, 2));
+        Assert.Equal(2, CommandLineDts.Rescale(3, 1, 2));
     }
 
     /// <summary>Decodes with both engines and checks frame for frame: the same requests answered by the same source frames with the same pixels, the same failures.</summary>
@@ -122,5 +249,14 @@ public class InProcessDecoderTests
         videos.Add((halved, halfSeconds));
         videos.Add((corrupt, halfSeconds));
         return videos;
+    }
+
+    private static long ResidentBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return process.WorkingSet64;
     }
 }
