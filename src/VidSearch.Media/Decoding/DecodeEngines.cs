@@ -1,5 +1,6 @@
 using VidSearch.Core;
 using VidSearch.Media.Decoding.Native;
+using VidSearch.Media.Probing;
 
 namespace VidSearch.Media.Decoding;
 
@@ -25,8 +26,6 @@ public static class DecodeEngines
 {
     public const string Variable = "VIDSEARCH_DECODE";
 
-    private static volatile string? disabledReason;
-
     /// <summary>The engine VIDSEARCH_DECODE asks for (auto when unset or empty).</summary>
     public static DecodeEngine Requested => Parse(Environment.GetEnvironmentVariable(Variable));
 
@@ -44,9 +43,10 @@ public static class DecodeEngines
     {
         get
         {
-            if (disabledReason is string disabled)
+            // The decoder opens files through the probe's libraries and layout: if those are refused, so is it.
+            if (ProbeEngines.InProcessUnavailableReason is string probe)
             {
-                return disabled;
+                return probe;
             }
 
             LibavDecodeLibrary.Shared(out string? refusal);
@@ -75,8 +75,9 @@ public static class DecodeEngines
             return null;
         }
 
-        var library = disabledReason is null ? LibavDecodeLibrary.Shared(out _) : null;
-        return Resolve(engine, library, InProcessUnavailableReason);
+        string? unavailable = InProcessUnavailableReason;
+        var library = unavailable is null ? LibavDecodeLibrary.Shared(out _) : null;
+        return Resolve(engine, library, unavailable);
     }
 
     /// <summary>Picks the in-process libraries for a request given what loaded (null: nothing, for <paramref name="unavailable"/>).</summary>
@@ -90,7 +91,4 @@ public static class DecodeEngines
                 $"the in-process decoder is unavailable ({unavailable ?? "unknown reason"}); set {Variable}=ffmpeg or auto to decode with ffmpeg"),
             _ => inProcess,
         };
-
-    /// <summary>Stops using the in-process engine for the rest of the program (its libraries did not look as expected).</summary>
-    internal static void DisableInProcess(string reason) => disabledReason ??= reason;
 }
