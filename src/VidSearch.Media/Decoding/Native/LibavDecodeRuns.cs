@@ -25,14 +25,15 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
         var pending = new SortedSet<int>(run.Frames);
         try
         {
-            if (Position(run) is { } source)
+            var source = Position(run);
+            atStart = false;
+            if (source is not null)
             {
                 int limit = run.Widened ? int.MaxValue : run.Frames.Count;
                 int selected = 0;
                 while (pending.Count > 0 && selected < limit && source.Next(ct))
                 {
                     ct.ThrowIfCancellationRequested();
-                    atStart = false;
                     long timestamp = source.FrameTimestamp;
                     double scale = (double)source.TimeBaseNum / source.TimeBaseDen;
                     double time = timestamp == LibavAbi.NoTimestamp ? double.NaN : scale * timestamp;
@@ -83,7 +84,6 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
             string position = FfmpegDecodeRuns.SeekPosition(timeline, run).ToString("R", CultureInfo.InvariantCulture);
             if (decoder.Seek(position))
             {
-                atStart = false;
                 return decoder;
             }
         }
@@ -98,7 +98,6 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
             {
                 string position = FfmpegDecodeRuns.SeekPosition(timeline, run).ToString("R", CultureInfo.InvariantCulture);
                 decoder.Seek(position);
-                atStart = false;
             }
         }
 
