@@ -58,6 +58,33 @@ public class InProcessDecoderTests
     }
 
     [Fact]
+    public void Parallel_decodes_give_the_sequential_frames_and_complaints_stay_with_their_video()
+    {
+        using var temp = new TempDirectory();
+        var bytes = File.ReadAllBytes(SharedData.Real("activitynet", "v_ZNVhz7ctTq0.mp4"));
+        BadVideoFiles.RandomBytes(bytes.Length / 5, 7).CopyTo(bytes, bytes.Length * 2 / 5);
+        string corrupt = temp.File("corrupt.mp4");
+        File.WriteAllBytes(corrupt, bytes);
+        string[] videos = [.. RealClips.All().Take(6), corrupt, RealClips.Msrvtt];
+        double[] times = [0, 0.5, 1, 2, 3, 5, 8];
+
+        (string Pixels, bool Complained) Outcome(string path)
+        {
+            var report = new DecodeReport();
+            var frames = new FrameDecoder { Engine = DecodeEngine.Libav }.Decode(path, times, report).OrderBy(f => f.Index);
+            // Concealed pictures of the damaged file may vary by a few values from run to run (see AssertSameAsFfmpeg): only their requests count there.
+            string pixels = string.Join(",", frames.Select(f => path == corrupt ? $"{f.Index}" : $"{f.Index}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(f.Image.Pixels))[..12]}"));
+            return (pixels, report.DecoderErrors.Count > 0);
+        }
+
+        var sequential = videos.Select(Outcome).ToList();
+        var parallel = videos.AsParallel().AsOrdered().WithDegreeOfParallelism(4).Select(Outcome).ToList();
+        Assert.Equal(sequential.Select(o => o.Pixels), parallel.Select(o => o.Pixels));
+        Assert.Equal(sequential.Select(o => o.Complained), parallel.Select(o => o.Complained));
+        Assert.Equal(videos.Select(v => v == corrupt), sequential.Select(o => o.Complained));
+    }
+
+    [Fact]
     public void Repeated_decodes_do_not_leak_native_memory()
     {
         var (info, timeline) = VideoProbe.ProbeWithTimeline(RealClips.Msrvtt, readTimeline: true);
@@ -169,10 +196,10 @@ public class InProcessDecoderTests
 
     /// <summary>
     /// Decodes with both engines and checks frame for frame: the same requests answered by the same source frames with
-    /// the same pixels, the same failures. In a <paramref name="damaged"/> stream, pictures decoded after the damage
-    /// may differ in a few pixel values: H.264 error concealment depends on the frame threads (ffmpeg's own output
-    /// changes with -threads 1, 2, 3, 4 on that file) and, rarely, on their timing (the in-process engine gave
-    /// 1875 bytes off by at most 2 in 1 of 5 repeated decodes, at the same thread count).
+    /// the same pixels, the same failures. In a <paramref name="damaged"/> stream, pictures from 1 s before the first
+    /// failed request on are not compared: H.264 error concealment there depends on the frame threads (ffmpeg's own
+    /// output for the file changes with -threads 1, 2, 3, 4) and on their timing (ffmpeg itself, the same command run
+    /// 10 times at load average 9-12, gave other pictures once).
     /// </summary>
     private static void AssertSameAsFfmpeg(string path, IReadOnlyList<double> times, string what, (VideoInfo Info, FrameTimeline Timeline)? probed = null, bool damaged = false)
     {
@@ -181,13 +208,18 @@ public class InProcessDecoderTests
         var (libav, report) = DecodeAll(info, timeline, times, DecodeEngine.Libav);
         string name = $"{Path.GetFileName(path)} ({what})";
         Assert.True(ffmpeg.Keys.Order().SequenceEqual(libav.Keys.Order()), $"{name}: ffmpeg decoded requests [{string.Join(",", ffmpeg.Keys.Order())}], in-process [{string.Join(",", libav.Keys.Order())}]");
+        double concealedFrom = damaged && ffReport.Failed.Count > 0 ? ffReport.Failed.Min(f => f.Timestamp) - 1 : double.PositiveInfinity;
         foreach (var (index, frame) in ffmpeg)
         {
             var other = libav[index];
             Assert.True(frame.FrameTime == other.FrameTime, $"{name}: request {index} at {frame.Timestamp} s: ffmpeg gave the frame at {frame.FrameTime}, in-process {other.FrameTime}");
+            if (frame.Timestamp >= concealedFrom)
+            {
+                continue;
+            }
+
             var (count, largest) = Differences(frame.Image.Pixels, other.Image.Pixels);
-            bool same = damaged ? count < frame.Image.Pixels.Length / 100 && largest <= 8 : count == 0;
-            Assert.True(same, $"{name}: request {index}: pixels differ ({count} of {frame.Image.Pixels.Length} bytes, by up to {largest})");
+            Assert.True(count == 0, $"{name}: request {index}: pixels differ ({count} of {frame.Image.Pixels.Length} bytes, by up to {largest})");
         }
 
         Assert.Equal(ffReport.Failed.Select(f => f.Index).Order(), report.Failed.Select(f => f.Index).Order());
