@@ -64,6 +64,25 @@ public class MediaCommandTests
     }
 
     [Fact]
+    public void Bench_media_decodes_with_the_engine_asked_for_and_says_which()
+    {
+        using var temp = new TempDirectory();
+        File.Copy(Msrvtt, temp.File("clip.mp4"));
+        foreach (var (name, expected) in new[] { ("ffmpeg", "ffmpeg"), ("libav", "libavcodec 59.") })
+        {
+            var (code, stdout, stderr) = CliRunner.Run("bench", "media", "--clips", temp.Path, "--minutes", "0", "--strategy", "uniform:2", "--passes", "1", "--decode", name, "--json");
+            Assert.True(code == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            Assert.StartsWith(expected, doc.RootElement.GetProperty("decode").GetString());
+            Assert.Equal(2, Assert.Single(doc.RootElement.GetProperty("rows").EnumerateArray()).GetProperty("frames").GetInt32());
+        }
+
+        var bad = CliRunner.Run("bench", "media", "--clips", temp.Path, "--minutes", "0", "--decode", "gstreamer");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--decode: must be auto, libav or ffmpeg, got 'gstreamer'", bad.Stderr);
+    }
+
+    [Fact]
     public void Probe_of_a_bad_file_is_one_line_naming_it_with_exit_3()
     {
         using var temp = new TempDirectory();

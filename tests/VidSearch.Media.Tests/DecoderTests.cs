@@ -40,15 +40,17 @@ public class DecoderTests
         Assert.Equal(5.0, byIndex[1].FrameTime, 6);
     }
 
-    [Fact]
-    public void Seeking_to_keyframes_gives_the_same_frames_as_decoding_from_the_start()
+    [Theory]
+    [InlineData(DecodeEngine.Ffmpeg)]
+    [InlineData(DecodeEngine.Libav)]
+    public void Seeking_to_keyframes_gives_the_same_frames_as_decoding_from_the_start(DecodeEngine engine)
     {
         using var temp = new TempDirectory();
         // 40 s at 25 fps with a keyframe every 25 frames: sparse requests are decoded by seeking.
         string path = RealClips.Generate(temp.Path, "long.mp4", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=40", "-c:v", "libx264", "-g", "25", "-bf", "2", "-pix_fmt", "yuv420p");
         double[] times = [0.5, 3.0, 17.52, 17.6, 31.0, 39.9];
-        var seeking = new FrameDecoder { StartupCostFrames = 8 }.Decode(path, times).ToList();
-        var linear = new FrameDecoder { UseSeeking = false }.Decode(path, times).ToList();
+        var seeking = new FrameDecoder { StartupCostFrames = 8, Engine = engine }.Decode(path, times).ToList();
+        var linear = new FrameDecoder { UseSeeking = false, Engine = engine }.Decode(path, times).ToList();
         Assert.Equal(times.Length, seeking.Count);
         for (int i = 0; i < times.Length; i++)
         {
@@ -58,7 +60,7 @@ public class DecoderTests
         }
 
         var video = VideoProbe.ProbeWithTimeline(path, readTimeline: true);
-        var runs = new FrameDecoder { StartupCostFrames = 8 }.PlanRuns(video.Info, video.Timeline!, times.Select(t => video.Timeline!.FrameAt(t)).Distinct().ToList()).ToList();
+        var runs = new FrameDecoder { StartupCostFrames = 8, Engine = engine }.PlanRuns(video.Info, video.Timeline!, times.Select(t => video.Timeline!.FrameAt(t)).Distinct().ToList()).ToList();
         Assert.True(runs.Count >= 4, $"expected separate seeking runs, got {runs.Count}");
         Assert.All(runs.Skip(1), r => Assert.True(r.SeekFrame > 0 && video.Timeline!.IsKey[r.SeekFrame]));
     }
@@ -79,8 +81,10 @@ public class DecoderTests
         Assert.Equal(RealClips.FrameByNumber(mpg, 0), first.Image.Pixels);
     }
 
-    [Fact]
-    public void Memory_stays_bounded_while_streaming()
+    [Theory]
+    [InlineData(DecodeEngine.Ffmpeg)]
+    [InlineData(DecodeEngine.Libav)]
+    public void Memory_stays_bounded_while_streaming(DecodeEngine engine)
     {
         using var temp = new TempDirectory();
         string path = RealClips.Generate(temp.Path, "stream.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=20", "-pix_fmt", "yuv420p");
@@ -88,7 +92,7 @@ public class DecoderTests
         long peak = 0;
         int count = 0;
         var times = Enumerable.Range(0, 500).Select(i => i * 0.04).ToArray();
-        foreach (var frame in new FrameDecoder().Decode(path, times))
+        foreach (var frame in new FrameDecoder { Engine = engine }.Decode(path, times))
         {
             count++;
             if (count % 50 == 0)
@@ -102,14 +106,16 @@ public class DecoderTests
         Assert.True(peak < 20_000_000, $"{peak} bytes alive while streaming");
     }
 
-    [Fact]
-    public void A_video_truncated_at_the_end_yields_what_remains_and_names_what_is_missing()
+    [Theory]
+    [InlineData(DecodeEngine.Ffmpeg)]
+    [InlineData(DecodeEngine.Libav)]
+    public void A_video_truncated_at_the_end_yields_what_remains_and_names_what_is_missing(DecodeEngine engine)
     {
         using var temp = new TempDirectory();
         var bytes = File.ReadAllBytes(SharedData.Real("activitynet", "v_ZNVhz7ctTq0.mp4")); // moov first: still probes
         string path = temp.File("truncated.mp4");
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        var video = new FrameSampler(new FixedRateSampling(1)).Open(path);
+        var video = new FrameSampler(new FixedRateSampling(1), new FrameDecoder { Engine = engine }).Open(path);
         Assert.Equal(14, video.Plan.Count);
         var report = new DecodeReport();
         var frames = video.Frames(report).ToList();
@@ -120,8 +126,10 @@ public class DecoderTests
         Assert.True(report.Failed.Min(f => f.Timestamp) > frames.Max(f => f.Timestamp));
     }
 
-    [Fact]
-    public void A_video_corrupt_in_the_middle_yields_the_frames_that_decode_and_says_which_could_not()
+    [Theory]
+    [InlineData(DecodeEngine.Ffmpeg)]
+    [InlineData(DecodeEngine.Libav)]
+    public void A_video_corrupt_in_the_middle_yields_the_frames_that_decode_and_says_which_could_not(DecodeEngine engine)
     {
         using var temp = new TempDirectory();
         var bytes = File.ReadAllBytes(SharedData.Real("activitynet", "v_ZNVhz7ctTq0.mp4"));
@@ -130,7 +138,7 @@ public class DecoderTests
         string path = temp.File("corrupt.mp4");
         File.WriteAllBytes(path, bytes);
 
-        var video = new FrameSampler(new FixedRateSampling(2)).Open(path);
+        var video = new FrameSampler(new FixedRateSampling(2), new FrameDecoder { Engine = engine }).Open(path);
         var report = new DecodeReport();
         var frames = video.Frames(report).ToList();
         Assert.True(frames.Count >= 8, $"only {frames.Count} frames decoded");
@@ -138,12 +146,14 @@ public class DecoderTests
         Assert.Equal(video.Plan.Count, frames.Count + report.Failed.Count);
     }
 
-    [Fact]
-    public void Absurd_timestamps_are_refused()
+    [Theory]
+    [InlineData(DecodeEngine.Ffmpeg)]
+    [InlineData(DecodeEngine.Libav)]
+    public void Absurd_timestamps_are_refused(DecodeEngine engine)
     {
-        Assert.Throws<VidSearchException>(() => new FrameDecoder().Decode(RealClips.Msrvtt, [-1.0]).ToList());
-        Assert.Throws<VidSearchException>(() => new FrameDecoder().Decode(RealClips.Msrvtt, [double.NaN]).ToList());
-        Assert.Empty(new FrameDecoder().Decode(RealClips.Msrvtt, []));
+        Assert.Throws<VidSearchException>(() => new FrameDecoder { Engine = engine }.Decode(RealClips.Msrvtt, [-1.0]).ToList());
+        Assert.Throws<VidSearchException>(() => new FrameDecoder { Engine = engine }.Decode(RealClips.Msrvtt, [double.NaN]).ToList());
+        Assert.Empty(new FrameDecoder { Engine = engine }.Decode(RealClips.Msrvtt, []));
     }
 
     [Fact]
@@ -159,11 +169,13 @@ public class DecoderTests
         Assert.Contains("video9770.mp4", reports[^1].Task);
     }
 
-    [Fact]
-    public void Cancellation_stops_decoding()
+    [Theory]
+    [InlineData(DecodeEngine.Ffmpeg)]
+    [InlineData(DecodeEngine.Libav)]
+    public void Cancellation_stops_decoding(DecodeEngine engine)
     {
         using var cts = new CancellationTokenSource();
-        var frames = new FrameDecoder().Decode(RealClips.Msrvtt, [1, 2, 3, 4, 5], cts.Token);
+        var frames = new FrameDecoder { Engine = engine }.Decode(RealClips.Msrvtt, [1, 2, 3, 4, 5], cts.Token);
         Assert.ThrowsAny<OperationCanceledException>(() =>
         {
             foreach (var _ in frames)

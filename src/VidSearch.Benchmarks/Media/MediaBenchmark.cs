@@ -26,6 +26,9 @@ public sealed record MediaBenchmarkOptions
 
     /// <summary>How the pipeline probes videos; null: as VIDSEARCH_PROBE says.</summary>
     public ProbeEngine? Probe { get; init; }
+
+    /// <summary>How the pipeline decodes frames; null: as VIDSEARCH_DECODE says.</summary>
+    public DecodeEngine? Decode { get; init; }
 }
 
 /// <summary>One measured row: a video set and a strategy, the pipeline against ffmpeg alone on the same frames.</summary>
@@ -48,7 +51,8 @@ public sealed record MediaBenchmarkRow(
 }
 
 /// <param name="Probe">The probe engine the pipeline used, in words ("libavformat 59.27.100 (in-process)", "ffprobe").</param>
-public sealed record MediaBenchmarkReport(IReadOnlyList<MediaBenchmarkRow> Rows, long PeakWorkingSetBytes, long? LongVideoPeakWorkingSetBytes, string Machine, string Probe);
+/// <param name="Decode">The decode engine the pipeline used, in words ("libavcodec 59.37.100 + libavfilter 8.44.100 (in-process)", "ffmpeg").</param>
+public sealed record MediaBenchmarkReport(IReadOnlyList<MediaBenchmarkRow> Rows, long PeakWorkingSetBytes, long? LongVideoPeakWorkingSetBytes, string Machine, string Probe, string Decode);
 
 /// <summary>
 /// `vidsearch bench media`: frames per second of probe + decode + sample + CLIP preprocessing, against ffmpeg alone
@@ -96,7 +100,8 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
             Process.GetCurrentProcess().PeakWorkingSet64,
             longPeak,
             $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
-            ProbeEngines.Describe(options.Probe));
+            ProbeEngines.Describe(options.Probe),
+            DecodeEngines.Describe(options.Decode));
     }
 
     private MediaBenchmarkRow Measure(string label, IReadOnlyList<string> files, ISamplingStrategy strategy, IProgress<WorkProgress>? progress, CancellationToken ct)
@@ -104,7 +109,7 @@ public sealed class MediaBenchmark(MediaBenchmarkOptions options)
         string task = $"{label}, {strategy.Name}";
         var preprocessor = new ClipPreprocessor();
         var buffer = new float[preprocessor.ImageLength];
-        var sampler = new FrameSampler(strategy) { ProbeEngine = options.Probe };
+        var sampler = new FrameSampler(strategy, new FrameDecoder { Engine = options.Decode }) { ProbeEngine = options.Probe };
         var plans = new List<(VideoInfo Info, double[] Times)>();
 
         // Passes of the pipeline over the whole batch (probe ahead + plan + decode + preprocess, as indexing runs it)

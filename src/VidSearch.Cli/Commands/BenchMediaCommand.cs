@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using VidSearch.Benchmarks.Media;
 using VidSearch.Cli.Infrastructure;
+using VidSearch.Media.Decoding;
 using VidSearch.Media.Probing;
 
 namespace VidSearch.Cli.Commands;
@@ -35,10 +36,14 @@ public static class BenchMediaCommand
         {
             Description = "How the pipeline probes videos: auto (in-process through libavformat when available), libavformat or ffprobe (default: VIDSEARCH_PROBE, else auto).",
         };
+        var decode = new Option<string?>("--decode")
+        {
+            Description = "How the pipeline decodes frames: auto (in-process through libavcodec when available), libav or ffmpeg (default: VIDSEARCH_DECODE, else auto).",
+        };
         var json = CommonOptions.Json();
         var command = new Command("media", "Frames per second of probe+decode+sample+CLIP preprocessing, as a ratio to ffmpeg alone on the same frames; peak memory.")
         {
-            clips, minutes, strategies, passes, probe, json,
+            clips, minutes, strategies, passes, probe, decode, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -61,7 +66,11 @@ public static class BenchMediaCommand
             }
 
             var engine = parse.GetValue(probe) is string name ? ProbeEngines.Parse(name, "--probe") : ProbeEngines.Requested;
-            var options = new MediaBenchmarkOptions { ClipsFolder = folder, LongVideoMinutes = length, Strategies = parse.GetValue(strategies)!, Passes = passCount, Probe = engine };
+            var decoder = parse.GetValue(decode) is string decodeName ? DecodeEngines.Parse(decodeName, "--decode") : DecodeEngines.Requested;
+            var options = new MediaBenchmarkOptions
+            {
+                ClipsFolder = folder, LongVideoMinutes = length, Strategies = parse.GetValue(strategies)!, Passes = passCount, Probe = engine, Decode = decoder,
+            };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => new MediaBenchmark(options).Run(progress, ct), ct));
             if (parse.GetValue(json))
             {
@@ -71,6 +80,7 @@ public static class BenchMediaCommand
 
             Console.WriteLine($"media pipeline (probe + decode + sample + CLIP preprocess 224) vs ffmpeg alone, {report.Machine}");
             Console.WriteLine($"probe: {report.Probe}");
+            Console.WriteLine($"decode: {report.Decode}");
             Console.WriteLine($"{"videos",-22} {"strategy",-13} {"frames",7} {"pipeline fps",13} {"ffmpeg fps",11} {"ratio",6}  ffmpeg baseline (select/fps | -ss per frame, s)");
             foreach (var row in report.Rows)
             {

@@ -25,11 +25,12 @@ internal sealed unsafe class LibavInput : IDisposable
     /// <summary>
     /// Opens the file and reads its stream information as ffprobe does (avformat_open_input with scan_all_pmts,
     /// then avformat_find_stream_info). A file libavformat refuses is a <see cref="VidSearchException"/> naming
-    /// the file and the libraries' own messages.
+    /// the file and the libraries' own messages. The messages go to <paramref name="messages"/> when given (the decoder
+    /// reports them as ffmpeg -v info prints them).
     /// </summary>
-    public static LibavInput Open(LibavLibrary av, string path)
+    public static LibavInput Open(LibavLibrary av, string path, LibavLog.Sink? messages = null)
     {
-        using var log = LibavLog.Start();
+        using var log = messages is null ? LibavLog.Start() : LibavLog.Start(messages);
         nint options = 0;
         nint context = 0;
         int error;
@@ -144,6 +145,18 @@ internal sealed unsafe class LibavInput : IDisposable
         ct.ThrowIfCancellationRequested();
         return packets;
     }
+
+    /// <summary>The AVFormatContext, for the in-process decoder that reads and seeks this input itself.</summary>
+    public nint Handle => Context;
+
+    /// <summary>How many streams the file has now.</summary>
+    public int Streams => StreamCount;
+
+    /// <summary>The AVStream of index <paramref name="index"/> (its index checked).</summary>
+    public nint StreamHandle(int index) => StreamAt(index);
+
+    /// <summary>The AVCodecParameters of an AVStream.</summary>
+    public static nint CodecParametersOf(nint stream) => CodecParameters(stream);
 
     public void Dispose()
     {
