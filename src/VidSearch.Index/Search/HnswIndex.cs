@@ -327,13 +327,8 @@ public sealed class HnswIndex : IVectorIndex
 
     /// <summary>Writes the graph to <paramref name="path"/> atomically (temp file, then rename).</summary>
     public void Save(string path, long fingerprint)
-    {
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var writer = new BinaryWriter(stream))
+        => IndexFile.WriteAtomically(path, Magic, FormatVersion, writer =>
         {
-            writer.Write(Magic);
-            writer.Write(FormatVersion);
             writer.Write(Dim);
             writer.Write(BuiltCount);
             writer.Write(fingerprint);
@@ -355,34 +350,15 @@ public sealed class HnswIndex : IVectorIndex
                     writer.Write(MemoryMarshal.AsBytes(links.AsSpan()));
                 }
             }
-
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
+        });
 
     /// <summary>
     /// Loads a graph saved by <see cref="Save"/> for <paramref name="store"/>; null when the file is missing, made
     /// for another fingerprint or dimension, or unreadable or inconsistent (the caller rebuilds it).
     /// </summary>
     public static HnswIndex? TryLoad(string path, VectorStore store, long fingerprint)
-    {
-        if (!File.Exists(path))
+        => IndexFile.TryRead(path, Magic, FormatVersion, (stream, reader) =>
         {
-            return null;
-        }
-
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-            using var reader = new BinaryReader(stream);
-            if (stream.Length < 16 || reader.ReadInt64() != Magic || reader.ReadInt32() != FormatVersion)
-            {
-                return null;
-            }
-
             int dim = reader.ReadInt32();
             int builtCount = reader.ReadInt32();
             long storedFingerprint = reader.ReadInt64();
@@ -428,12 +404,7 @@ public sealed class HnswIndex : IVectorIndex
 
             var index = new HnswIndex(store, builtCount, m, efConstruction, defaultEf, levels, layer0, upper, entry, maxLevel, tuning);
             return index.LinksAreValid() ? index : null;
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException)
-        {
-            return null;
-        }
-    }
+        });
 
     private const long Magic = 0x31534E48_53444956; // "VIDSHNS1"
     private const int FormatVersion = 1;

@@ -329,13 +329,8 @@ public sealed class IvfIndex : IVectorIndex
 
     /// <summary>Writes the index to <paramref name="path"/> atomically (temp file, then rename).</summary>
     public void Save(string path, long fingerprint)
-    {
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var writer = new BinaryWriter(stream))
+        => IndexFile.WriteAtomically(path, Magic, FormatVersion, writer =>
         {
-            writer.Write(Magic);
-            writer.Write(FormatVersion);
             writer.Write(Dim);
             writer.Write(BuiltCount);
             writer.Write(fingerprint);
@@ -352,34 +347,15 @@ public sealed class IvfIndex : IVectorIndex
                 WriteArray(writer, list.Scales.AsSpan());
                 WriteArray(writer, list.Codes.AsSpan());
             }
-
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
+        });
 
     /// <summary>
     /// Loads an index saved by <see cref="Save"/> for <paramref name="store"/>; null when the file is missing,
     /// made for another fingerprint or dimension, or unreadable (the caller rebuilds it).
     /// </summary>
     public static IvfIndex? TryLoad(string path, VectorStore store, long fingerprint)
-    {
-        if (!File.Exists(path))
+        => IndexFile.TryRead(path, Magic, FormatVersion, (stream, reader) =>
         {
-            return null;
-        }
-
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-            using var reader = new BinaryReader(stream);
-            if (reader.ReadInt64() != Magic || reader.ReadInt32() != FormatVersion)
-            {
-                return null;
-            }
-
             int dim = reader.ReadInt32();
             int builtCount = reader.ReadInt32();
             long storedFingerprint = reader.ReadInt64();
@@ -415,12 +391,7 @@ public sealed class IvfIndex : IVectorIndex
             }
 
             return total == builtCount && stream.Position == stream.Length ? new IvfIndex(store, centroids, lists, builtCount, tuning) : null;
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException)
-        {
-            return null;
-        }
-    }
+        });
 
     private const long Magic = 0x31465649_53444956; // "VIDSIVF1"
     private const int FormatVersion = 2; // 2: nprobe tuning after the list count
