@@ -272,18 +272,17 @@ public sealed class ClipPretrainer
     /// <summary>[frames, 3, H, W] pixels of every frame of the items, in item order (one per still, all of a strip's).</summary>
     internal static Tensor Pixels(PreparedPairs data, IReadOnlyList<int> items)
     {
-        int frames = items.Sum(i => data.Pairs[i].Frames);
-        var buffer = new float[(long)frames * data.ImageLength];
-        int at = 0;
+        var frames = new List<long>(items.Count);
         foreach (int item in items)
         {
-            int length = data.Pairs[item].Frames * data.ImageLength;
-            data.Pixels.AsSpan(data.FrameStart[item] * data.ImageLength, length).CopyTo(buffer.AsSpan(at));
-            at += length;
+            for (int f = 0; f < data.Pairs[item].Frames; f++)
+            {
+                frames.Add(data.FrameStart[item] + f);
+            }
         }
 
-        int size = (int)Math.Sqrt(data.ImageLength / 3);
-        return tensor(buffer, [frames, 3, size, size]);
+        using var index = tensor(frames.ToArray());
+        return data.FrameTensor.index_select(0, index);
     }
 
     /// <summary>Token ids [B, L] trimmed to the batch's last end token, and the end positions.</summary>

@@ -33,6 +33,28 @@ public sealed class PreparedPairs
     /// <summary>Floats of one preprocessed frame.</summary>
     public int ImageLength { get; }
 
+    /// <summary>
+    /// <see cref="Pixels"/> as one [frames, 3, H, W] tensor that shares the array's memory (TorchSharp pins it, no
+    /// copy), so a batch is an index_select into native memory freed with the batch, instead of a fresh managed buffer
+    /// per step that stays on the large-object heap until a full collection (which had doubled the peak memory).
+    /// </summary>
+    internal TorchSharp.torch.Tensor FrameTensor
+    {
+        get
+        {
+            if (frameTensor is null)
+            {
+                int size = (int)Math.Sqrt(ImageLength / 3);
+                // Created inside a caller's dispose scope on first use: detached, it lives as long as these pairs.
+                frameTensor = TorchSharp.torch.tensor(Pixels, [Pixels.LongLength / ImageLength, 3, size, size]).DetachFromDisposeScope();
+            }
+
+            return frameTensor;
+        }
+    }
+
+    private TorchSharp.torch.Tensor? frameTensor;
+
     /// <summary>Per pair, the index (in frames) of its first frame in <see cref="Pixels"/>.</summary>
     public int[] FrameStart { get; }
 
