@@ -195,60 +195,12 @@ public sealed class HnswIndex : IVectorIndex
         }
 
         var rows = chosen.Order().ToArray();
-
-        var queries = rows.Select(r => _store.Get(r)).ToArray();
-        var truth = new HashSet<int>[rows.Length];
-        for (int q = 0; q < rows.Length; q++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            truth[q] = ExactVectorIndex.SearchRange(_store, queries[q], 0, n, k + 1, threads).Select(h => h.Position).Where(p => p != rows[q]).Take(k).ToHashSet();
-        }
-
-        var measured = new Dictionary<int, double>();
-        double Recall(int ef)
-        {
-            if (!measured.TryGetValue(ef, out double recall))
-            {
-                var options = new VectorSearchOptions { Ef = ef, Threads = threads };
-                double sum = 0;
-                for (int q = 0; q < rows.Length; q++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var hits = Search(queries[q], k, options, exclude: rows[q]).Select(h => h.Position);
-                    sum += hits.Count(truth[q].Contains) / (double)truth[q].Count;
-                }
-
-                measured[ef] = recall = sum / rows.Length;
-            }
-
-            return recall;
-        }
-
+        var recall = new HeldOutRecall(_store, n, rows, k, (ef, query, row) =>
+            Search(query, k, new VectorSearchOptions { Ef = ef, Threads = threads }, exclude: row).Select(h => h.Position),
+            threads, cancellationToken);
         int limit = Math.Max(k, Math.Min(MaxTunedEf, n));
-        int low = k / 2, high = k;
-        while (high < limit && Recall(high) < targetRecall)
-        {
-            low = high;
-            high = Math.Min(limit, high * 2);
-        }
-
-        if (Recall(high) >= targetRecall)
-        {
-            while (high - low > Math.Max(1, high / 16))
-            {
-                int mid = (low + high) / 2;
-                if (Recall(mid) >= targetRecall)
-                {
-                    high = mid;
-                }
-                else
-                {
-                    low = mid;
-                }
-            }
-        }
-
-        Tuning = new EfTuning(high, Recall(high), targetRecall, rows.Length);
+        int high = recall.SmallestMeeting(targetRecall, low: k / 2, high: k, limit, tolerance: h => Math.Max(1, h / 16));
+        Tuning = new EfTuning(high, recall.At(high), targetRecall, recall.QueryCount);
         return Tuning;
     }
 

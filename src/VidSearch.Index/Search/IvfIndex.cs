@@ -89,58 +89,11 @@ public sealed class IvfIndex : IVectorIndex
 
         var random = new Random(seed);
         var rows = SampleWithoutReplacement(n, Math.Min(sampleQueries, n), random);
-        var queries = rows.Select(r => _store.Get(r)).ToArray();
-        var truth = new HashSet<int>[rows.Length];
-        for (int q = 0; q < rows.Length; q++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            truth[q] = ExactVectorIndex.SearchRange(_store, queries[q], 0, n, k + 1, threads).Select(h => h.Position).Where(p => p != rows[q]).Take(k).ToHashSet();
-        }
-
-        var measured = new Dictionary<int, double>();
-        double Recall(int nprobe)
-        {
-            if (!measured.TryGetValue(nprobe, out double recall))
-            {
-                var options = new VectorSearchOptions { Nprobe = nprobe, Threads = threads };
-                double sum = 0;
-                for (int q = 0; q < rows.Length; q++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var hits = Search(queries[q], k + 1, options).Select(h => h.Position).Where(p => p != rows[q]).Take(k);
-                    sum += hits.Count(truth[q].Contains) / (double)truth[q].Count;
-                }
-
-                measured[nprobe] = recall = sum / rows.Length;
-            }
-
-            return recall;
-        }
-
-        int low = 0, high = 1;
-        while (high < _lists.Length && Recall(high) < targetRecall)
-        {
-            low = high;
-            high = Math.Min(_lists.Length, high * 2);
-        }
-
-        if (Recall(high) >= targetRecall)
-        {
-            while (high - low > 1)
-            {
-                int mid = (low + high) / 2;
-                if (Recall(mid) >= targetRecall)
-                {
-                    high = mid;
-                }
-                else
-                {
-                    low = mid;
-                }
-            }
-        }
-
-        Tuning = new NprobeTuning(high, Recall(high), targetRecall, rows.Length);
+        var recall = new HeldOutRecall(_store, n, rows, k, (nprobe, query, row) =>
+            Search(query, k + 1, new VectorSearchOptions { Nprobe = nprobe, Threads = threads }).Select(h => h.Position).Where(p => p != row).Take(k),
+            threads, cancellationToken);
+        int high = recall.SmallestMeeting(targetRecall, low: 0, high: 1, limit: _lists.Length, tolerance: _ => 1);
+        Tuning = new NprobeTuning(high, recall.At(high), targetRecall, recall.QueryCount);
         return Tuning;
     }
 
