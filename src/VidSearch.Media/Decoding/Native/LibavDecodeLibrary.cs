@@ -97,46 +97,46 @@ internal sealed unsafe class LibavDecodeLibrary
         var library = new LibavDecodeLibrary(format);
         try
         {
-            nint avutil = Load(directory, "libavutil.so.57");
-            nint avcodec = Load(directory, "libavcodec.so.59");
-            nint avformat = Load(directory, "libavformat.so.59");
-            nint swscale = Load(directory, "libswscale.so.6");
-            nint avfilter = Load(directory, "libavfilter.so.8");
+            nint avutil = LibavLibrary.Load(directory, "libavutil.so.57");
+            nint avcodec = LibavLibrary.Load(directory, "libavcodec.so.59");
+            nint avformat = LibavLibrary.Load(directory, "libavformat.so.59");
+            nint swscale = LibavLibrary.Load(directory, "libswscale.so.6");
+            nint avfilter = LibavLibrary.Load(directory, "libavfilter.so.8");
 
-            library.AvfilterVersion = LibavVersion.FromPacked(((delegate* unmanaged[Cdecl]<uint>)Export(avfilter, "libavfilter", "avfilter_version"))());
-            library.SwscaleVersion = LibavVersion.FromPacked(((delegate* unmanaged[Cdecl]<uint>)Export(swscale, "libswscale", "swscale_version"))());
+            library.AvfilterVersion = LibavVersion.FromPacked(((delegate* unmanaged[Cdecl]<uint>)LibavLibrary.Export(avfilter, "libavfilter", "avfilter_version"))());
+            library.SwscaleVersion = LibavVersion.FromPacked(((delegate* unmanaged[Cdecl]<uint>)LibavLibrary.Export(swscale, "libswscale", "swscale_version"))());
             refusal = VersionRefusal(library.AvfilterVersion, library.SwscaleVersion);
             if (refusal is not null)
             {
                 return null;
             }
 
-            library.av_frame_alloc = (delegate* unmanaged[Cdecl]<nint>)Export(avutil, "libavutil", "av_frame_alloc");
-            library.av_frame_free = (delegate* unmanaged[Cdecl]<nint*, void>)Export(avutil, "libavutil", "av_frame_free");
-            library.av_frame_unref = (delegate* unmanaged[Cdecl]<nint, void>)Export(avutil, "libavutil", "av_frame_unref");
-            library.av_opt_set = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, int, int>)Export(avutil, "libavutil", "av_opt_set");
-            library.avcodec_find_decoder = (delegate* unmanaged[Cdecl]<int, nint>)Export(avcodec, "libavcodec", "avcodec_find_decoder");
-            library.avcodec_alloc_context3 = (delegate* unmanaged[Cdecl]<nint, nint>)Export(avcodec, "libavcodec", "avcodec_alloc_context3");
-            library.avcodec_free_context = (delegate* unmanaged[Cdecl]<nint*, void>)Export(avcodec, "libavcodec", "avcodec_free_context");
-            library.avcodec_parameters_to_context = (delegate* unmanaged[Cdecl]<nint, nint, int>)Export(avcodec, "libavcodec", "avcodec_parameters_to_context");
-            library.avcodec_open2 = (delegate* unmanaged[Cdecl]<nint, nint, nint*, int>)Export(avcodec, "libavcodec", "avcodec_open2");
-            library.avcodec_send_packet = (delegate* unmanaged[Cdecl]<nint, nint, int>)Export(avcodec, "libavcodec", "avcodec_send_packet");
-            library.avcodec_receive_frame = (delegate* unmanaged[Cdecl]<nint, nint, int>)Export(avcodec, "libavcodec", "avcodec_receive_frame");
-            library.avformat_seek_file = (delegate* unmanaged[Cdecl]<nint, int, long, long, long, int, int>)Export(avformat, "libavformat", "avformat_seek_file");
-            library.avfilter_graph_alloc = (delegate* unmanaged[Cdecl]<nint>)Export(avfilter, "libavfilter", "avfilter_graph_alloc");
-            library.avfilter_graph_free = (delegate* unmanaged[Cdecl]<nint*, void>)Export(avfilter, "libavfilter", "avfilter_graph_free");
-            library.avfilter_get_by_name = (delegate* unmanaged[Cdecl]<byte*, nint>)Export(avfilter, "libavfilter", "avfilter_get_by_name");
-            library.avfilter_graph_create_filter = (delegate* unmanaged[Cdecl]<nint*, nint, byte*, byte*, nint, nint, int>)Export(avfilter, "libavfilter", "avfilter_graph_create_filter");
-            library.avfilter_link = (delegate* unmanaged[Cdecl]<nint, uint, nint, uint, int>)Export(avfilter, "libavfilter", "avfilter_link");
-            library.avfilter_graph_config = (delegate* unmanaged[Cdecl]<nint, nint, int>)Export(avfilter, "libavfilter", "avfilter_graph_config");
-            library.av_buffersrc_add_frame_flags = (delegate* unmanaged[Cdecl]<nint, nint, int, int>)Export(avfilter, "libavfilter", "av_buffersrc_add_frame_flags");
-            library.av_buffersink_get_frame = (delegate* unmanaged[Cdecl]<nint, nint, int>)Export(avfilter, "libavfilter", "av_buffersink_get_frame");
+            library.av_frame_alloc = (delegate* unmanaged[Cdecl]<nint>)LibavLibrary.Export(avutil, "libavutil", "av_frame_alloc");
+            library.av_frame_free = (delegate* unmanaged[Cdecl]<nint*, void>)LibavLibrary.Export(avutil, "libavutil", "av_frame_free");
+            library.av_frame_unref = (delegate* unmanaged[Cdecl]<nint, void>)LibavLibrary.Export(avutil, "libavutil", "av_frame_unref");
+            library.av_opt_set = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, int, int>)LibavLibrary.Export(avutil, "libavutil", "av_opt_set");
+            library.avcodec_find_decoder = (delegate* unmanaged[Cdecl]<int, nint>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_find_decoder");
+            library.avcodec_alloc_context3 = (delegate* unmanaged[Cdecl]<nint, nint>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_alloc_context3");
+            library.avcodec_free_context = (delegate* unmanaged[Cdecl]<nint*, void>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_free_context");
+            library.avcodec_parameters_to_context = (delegate* unmanaged[Cdecl]<nint, nint, int>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_parameters_to_context");
+            library.avcodec_open2 = (delegate* unmanaged[Cdecl]<nint, nint, nint*, int>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_open2");
+            library.avcodec_send_packet = (delegate* unmanaged[Cdecl]<nint, nint, int>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_send_packet");
+            library.avcodec_receive_frame = (delegate* unmanaged[Cdecl]<nint, nint, int>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_receive_frame");
+            library.avformat_seek_file = (delegate* unmanaged[Cdecl]<nint, int, long, long, long, int, int>)LibavLibrary.Export(avformat, "libavformat", "avformat_seek_file");
+            library.avfilter_graph_alloc = (delegate* unmanaged[Cdecl]<nint>)LibavLibrary.Export(avfilter, "libavfilter", "avfilter_graph_alloc");
+            library.avfilter_graph_free = (delegate* unmanaged[Cdecl]<nint*, void>)LibavLibrary.Export(avfilter, "libavfilter", "avfilter_graph_free");
+            library.avfilter_get_by_name = (delegate* unmanaged[Cdecl]<byte*, nint>)LibavLibrary.Export(avfilter, "libavfilter", "avfilter_get_by_name");
+            library.avfilter_graph_create_filter = (delegate* unmanaged[Cdecl]<nint*, nint, byte*, byte*, nint, nint, int>)LibavLibrary.Export(avfilter, "libavfilter", "avfilter_graph_create_filter");
+            library.avfilter_link = (delegate* unmanaged[Cdecl]<nint, uint, nint, uint, int>)LibavLibrary.Export(avfilter, "libavfilter", "avfilter_link");
+            library.avfilter_graph_config = (delegate* unmanaged[Cdecl]<nint, nint, int>)LibavLibrary.Export(avfilter, "libavfilter", "avfilter_graph_config");
+            library.av_buffersrc_add_frame_flags = (delegate* unmanaged[Cdecl]<nint, nint, int, int>)LibavLibrary.Export(avfilter, "libavfilter", "av_buffersrc_add_frame_flags");
+            library.av_buffersink_get_frame = (delegate* unmanaged[Cdecl]<nint, nint, int>)LibavLibrary.Export(avfilter, "libavfilter", "av_buffersink_get_frame");
 
-            nint codecClass = ((delegate* unmanaged[Cdecl]<nint>)Export(avcodec, "libavcodec", "avcodec_get_class"))();
+            nint codecClass = ((delegate* unmanaged[Cdecl]<nint>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_get_class"))();
             refusal = library.CheckLayout(
                 codecClass,
-                (delegate* unmanaged[Cdecl]<nint>)Export(avcodec, "libavcodec", "avcodec_parameters_alloc"),
-                (delegate* unmanaged[Cdecl]<nint*, void>)Export(avcodec, "libavcodec", "avcodec_parameters_free"));
+                (delegate* unmanaged[Cdecl]<nint>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_parameters_alloc"),
+                (delegate* unmanaged[Cdecl]<nint*, void>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_parameters_free"));
             if (refusal is not null)
             {
                 return null;
@@ -145,7 +145,7 @@ internal sealed unsafe class LibavDecodeLibrary
             LibavLog.RouteCodecMessages(codecClass, LibavDecodeAbi.CodecContext.Opaque);
             return library;
         }
-        catch (LoadFailure e)
+        catch (LibavLibrary.LoadFailure e)
         {
             refusal = e.Message;
             return null;
@@ -156,7 +156,7 @@ internal sealed unsafe class LibavDecodeLibrary
     private string? CheckLayout(nint codecClass, delegate* unmanaged[Cdecl]<nint> parametersAlloc, delegate* unmanaged[Cdecl]<nint*, void> parametersFree)
     {
         string versions = $"libavcodec {Format.AvcodecVersion} / libavutil {Format.AvutilVersion}";
-        int? bitRate = OptionOffset(codecClass, "b");
+        int? bitRate = Format.OptionOffset(codecClass, "b");
         if (bitRate != LibavDecodeAbi.CodecContext.BitRate)
         {
             return $"{versions} lay out AVCodecContext differently from FFmpeg 5.x (b at {bitRate?.ToString() ?? "no offset"}, expected {LibavDecodeAbi.CodecContext.BitRate})";
@@ -214,38 +214,4 @@ internal sealed unsafe class LibavDecodeLibrary
             parametersFree(&parameters);
         }
     }
-
-    private int? OptionOffset(nint avClass, string name)
-    {
-        if (avClass == 0)
-        {
-            return null;
-        }
-
-        // av_opt_find takes an object whose first field points to its AVClass: a pointer to the class pointer is one.
-        nint fakeObject = avClass;
-        nint option;
-        fixed (byte* text = Utf8.NullTerminated(name))
-        {
-            option = Format.av_opt_find((nint)(&fakeObject), text, null, 0, 0);
-        }
-
-        return option == 0 ? null : *(int*)(option + LibavAbi.Option.Offset);
-    }
-
-    private static nint Load(string? directory, string name)
-    {
-        string target = directory is null ? name : Path.Combine(directory, name);
-        if (NativeLibrary.TryLoad(target, out nint handle))
-        {
-            return handle;
-        }
-
-        throw new LoadFailure($"cannot load {target}");
-    }
-
-    private static nint Export(nint library, string libraryName, string name)
-        => NativeLibrary.TryGetExport(library, name, out nint address) ? address : throw new LoadFailure($"{libraryName} has no {name}");
-
-    private sealed class LoadFailure(string message) : Exception(message);
 }

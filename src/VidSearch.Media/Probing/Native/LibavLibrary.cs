@@ -143,7 +143,8 @@ internal sealed unsafe class LibavLibrary
         return null;
     }
 
-    private int? OptionOffset(nint avClass, string name)
+    /// <summary>Where an AVOption of a class lives in its objects (shared with the decoding library's layout checks).</summary>
+    internal int? OptionOffset(nint avClass, string name)
     {
         if (avClass == 0)
         {
@@ -161,7 +162,7 @@ internal sealed unsafe class LibavLibrary
         return option == 0 ? null : *(int*)(option + LibavAbi.Option.Offset);
     }
 
-    private static nint Load(string? directory, string name)
+    internal static nint Load(string? directory, string name)
     {
         string target = directory is null ? name : Path.Combine(directory, name);
         if (NativeLibrary.TryLoad(target, out nint handle))
@@ -172,8 +173,9 @@ internal sealed unsafe class LibavLibrary
         throw new LoadFailure($"cannot load {target}");
     }
 
-    private static nint Export(nint library, string libraryName, string name)
+    internal static nint Export(nint library, string libraryName, string name)
         => NativeLibrary.TryGetExport(library, name, out nint address) ? address : throw new LoadFailure($"{libraryName} has no {name}");
 
-    private sealed class LoadFailure(string message) : Exception(message);
+    /// <summary>A library or symbol that cannot be loaded: the in-process engines refuse themselves with its message.</summary>
+    internal sealed class LoadFailure(string message) : Exception(message);
 }
