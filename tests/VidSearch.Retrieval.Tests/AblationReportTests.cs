@@ -49,7 +49,7 @@ public sealed class AblationReportTests
         Assert.Contains(all, c => c.Label == "temporal +dsl");
         var onlyTemporal = AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Heads = ["temporal"], EncoderRows = false });
         Assert.All(onlyTemporal, c => Assert.Equal("temporal", c.Head));
-        Assert.Equal(["temporal", "temporal +dsl", "temporal +queue256", "temporal +twins", "temporal +twins +text-adapter"], onlyTemporal.Select(c => c.Label));
+        Assert.Equal(["temporal", "temporal +dsl", "temporal +queue256", "temporal +twins", "temporal +prompts4 +twins", "temporal +prompts4-after +twins", "temporal +twins +text-adapter"], onlyTemporal.Select(c => c.Label));
         Assert.Throws<VidSearchException>(() => AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Heads = ["bogus"] }));
 
         var picked = AblationRunner.Configurations(new AblationOptions { World = "w", ModelName = "m", Labels = ["mean", "temporal +temporal-attention +twins"] });

@@ -135,7 +135,7 @@ public sealed class VideoAdaptationTests
         }
 
         var embeddings = arange(2 * 4 * 64, dtype: ScalarType.Float32).reshape(2, 4, 64);
-        var inserted = prompted.Insert(embeddings);
+        var inserted = prompted.Insert(embeddings, [3, 2]);
         Assert.Equal([2, 7, 64], inserted.shape);
         Assert.True(inserted[.., 0].allclose(embeddings[.., 0], 0, 0));
         Assert.True(inserted[0, 1].allclose(prompted.Prompts[0], 0, 0));
@@ -155,6 +155,47 @@ public sealed class VideoAdaptationTests
         var promptedFeatures = nn.functional.normalize(prompted.Forward(Tokenizer.Value.EncodeBatch(["the red square grows"], clip.Config.ContextLength)), dim: -1).detach();
         Assert.False(plainFeatures.allclose(promptedFeatures, atol: 1e-4));
         Assert.Throws<VidSearchException>(() => new PromptedTextEncoder(clip, 0));
+    }
+
+    [Fact]
+    public void Prompts_after_the_caption_go_right_before_each_rows_end_token_and_read_the_caption()
+    {
+        using var clip = MicroClip();
+        using var after = new PromptedTextEncoder(clip, 2, PromptPlacement.After);
+        using var both = new PromptedTextEncoder(clip, 2, PromptPlacement.Both);
+        Assert.Equal(2, after.Inserted);
+        Assert.Equal(4, both.Inserted);
+        Assert.Equal([4, 64], both.Prompts.shape);
+
+        // Row 0 ends at 3 (tokens 0..3), row 1 at 2 (then padding at 3).
+        var embeddings = arange(2 * 4 * 64, dtype: ScalarType.Float32).reshape(2, 4, 64);
+        var inserted = after.Insert(embeddings, [3, 2]);
+        Assert.Equal([2, 6, 64], inserted.shape);
+        Assert.True(inserted[0, ..3].allclose(embeddings[0, ..3], 0, 0));
+        Assert.True(inserted[0, 3..5].allclose(after.Prompts, 0, 0));
+        Assert.True(inserted[0, 5].allclose(embeddings[0, 3], 0, 0));
+        Assert.True(inserted[1, ..2].allclose(embeddings[1, ..2], 0, 0));
+        Assert.True(inserted[1, 2..4].allclose(after.Prompts, 0, 0));
+        Assert.True(inserted[1, 4..].allclose(embeddings[1, 2..], 0, 0));
+
+        var twoSided = both.Insert(embeddings, [3, 2]);
+        Assert.Equal([2, 8, 64], twoSided.shape);
+        Assert.True(twoSided[1, 1..3].allclose(both.Prompts[..2], 0, 0));
+        Assert.True(twoSided[1, 4..6].allclose(both.Prompts[2..], 0, 0));
+        Assert.True(twoSided[1, 6].allclose(embeddings[1, 2], 0, 0));
+
+        // Through the frozen text tower: gradients reach the prompts, and the output of a prompt after the caption
+        // depends on the caption's words (it attends to them), unlike a prompt before it.
+        foreach (var p in clip.parameters())
+        {
+            p.requires_grad = false;
+        }
+
+        var features = after.Forward(Tokenizer.Value.EncodeBatch(["a red circle moves left", "a red circle moves right"], clip.Config.ContextLength));
+        features.sum().backward();
+        Assert.True(after.Prompts.grad is { } g && g.abs().sum().item<float>() > 0);
+        Assert.False(features[0].allclose(features[1], atol: 1e-5));
+        Assert.Throws<VidSearchException>(() => new PromptedTextEncoder(clip, 40, PromptPlacement.Both));
     }
 
     [Fact]

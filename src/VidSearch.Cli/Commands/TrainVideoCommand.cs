@@ -4,6 +4,7 @@ using VidSearch.Cli.Infrastructure;
 using VidSearch.Core;
 using VidSearch.Models.Clip;
 using VidSearch.Models.Tokenization;
+using VidSearch.Retrieval.Prompts;
 using VidSearch.Retrieval.Video;
 
 namespace VidSearch.Cli.Commands;
@@ -16,7 +17,8 @@ public static class TrainVideoCommand
         var data = new Option<string>("--data") { Description = "Dataset folder (manifest.jsonl with train/val splits) or a synthetic world folder.", Required = true };
         var model = new Option<string>("--model") { Description = "CLIP model folder (safetensors + config.json + tokenizer), e.g. from 'vidsearch train clip'.", Required = true };
         var head = new Option<string>("--head") { Description = "Head: mean, temporal, text-pool, xclip, prototypes, salient, hierarchical, ensemble.", DefaultValueFactory = _ => "temporal" };
-        var prompts = new Option<int>("--prompts") { Description = "Learnable prompt vectors after the start token of every text (0 = none).", DefaultValueFactory = _ => 0 };
+        var prompts = new Option<int>("--prompts") { Description = "Learnable prompt vectors on each side of every text that --prompt-placement names (0 = none).", DefaultValueFactory = _ => 0 };
+        var placement = new Option<string>("--prompt-placement") { Description = "Where the prompts go: before (after the start token), after (before the end token, where they read the caption) or both.", DefaultValueFactory = _ => "before" };
         var temporalAttention = new Option<bool>("--temporal-attention") { Description = "Temporal attention in the frozen image encoder, scaled by learnable factors starting at 0 (re-runs the encoder in training)." };
         var maskRatio = new Option<double>("--mask-ratio") { Description = "Share of patch tokens dropped at random in training (MAC); needs --temporal-attention.", DefaultValueFactory = _ => 0 };
         var tokenKeep = new Option<int>("--token-keep") { Description = "Keep only the K most changing patch tokens in training; needs --temporal-attention.", DefaultValueFactory = _ => 0 };
@@ -35,7 +37,7 @@ public static class TrainVideoCommand
         var json = CommonOptions.Json();
         var command = new Command("video", "Train a video head (and options) on top of a frozen CLIP, with validation, checkpoints and resume.")
         {
-            data, model, head, prompts, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, twins, textAdapter, frameCache, epochs, batch, lr, seed, sampling, output, json,
+            data, model, head, prompts, placement, temporalAttention, maskRatio, tokenKeep, singleFrame, dsl, queue, twins, textAdapter, frameCache, epochs, batch, lr, seed, sampling, output, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -43,6 +45,7 @@ public static class TrainVideoCommand
             {
                 Head = parse.GetValue(head)!,
                 Prompts = parse.GetValue(prompts),
+                PromptPlacement = ParsePlacement(parse.GetValue(placement)!),
                 TemporalAttention = parse.GetValue(temporalAttention),
                 MaskRatio = parse.GetValue(maskRatio),
                 TokenKeep = parse.GetValue(tokenKeep),
@@ -109,6 +112,14 @@ public static class TrainVideoCommand
         });
         return command;
     }
+
+    private static PromptPlacement ParsePlacement(string value) => value.ToLowerInvariant() switch
+    {
+        "before" => PromptPlacement.Before,
+        "after" => PromptPlacement.After,
+        "both" => PromptPlacement.Both,
+        _ => throw VidSearchException.Argument("--prompt-placement", $"unknown placement '{value}' (known: before, after, both)"),
+    };
 
     /// <summary>Opens a CLIP model folder for training (TorchSharp; the tokenizer from the folder).</summary>
     public static (ClipModel Clip, ITokenizer Tokenizer) OpenClip(string folder)

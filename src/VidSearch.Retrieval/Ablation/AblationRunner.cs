@@ -6,6 +6,7 @@ using VidSearch.Eval.Tasks;
 using VidSearch.Models.Clip;
 using VidSearch.Models.Tokenization;
 using VidSearch.Retrieval.Heads;
+using VidSearch.Retrieval.Prompts;
 using VidSearch.Retrieval.Video;
 using static TorchSharp.torch;
 
@@ -101,6 +102,8 @@ public static class AblationRunner
         list.Add(baseOptions with { Head = HeadFactory.Mean, Prompts = 4 });
         list.Add(baseOptions with { Head = HeadFactory.Ensemble, Prompts = 4, SingleFrame = true });
         list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true });
+        list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true, Prompts = 4 });
+        list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true, Prompts = 4, PromptPlacement = PromptPlacement.After });
         list.Add(baseOptions with { Head = HeadFactory.Temporal, TwinBatches = true, TextAdapter = true });
         if (options.EncoderRows)
         {

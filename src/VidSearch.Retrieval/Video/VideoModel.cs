@@ -44,7 +44,7 @@ public sealed class VideoModel : IDisposable
 
         clip.eval();
         Head = HeadFactory.Create(options.Head, options.HeadOptions with { Dim = clip.EmbeddingDim, MaxFrames = Math.Max(frames, 1) });
-        Prompts = options.Prompts > 0 ? new PromptedTextEncoder(clip, options.Prompts) : null;
+        Prompts = options.Prompts > 0 ? new PromptedTextEncoder(clip, options.Prompts, options.PromptPlacement) : null;
         TextAdapter = options.TextAdapter ? new TextAdapter(clip.EmbeddingDim) : null;
         TemporalAttention = options.TemporalAttention ? new TemporalAttentionAdapter(clip, Math.Max(frames, 1)) : null;
         Reduction = new TokenReduction(options.MaskRatio, options.TokenKeep);

@@ -1,5 +1,6 @@
 using VidSearch.Core;
 using VidSearch.Retrieval.Heads;
+using VidSearch.Retrieval.Prompts;
 
 namespace VidSearch.Retrieval.Video;
 
@@ -9,8 +10,11 @@ public sealed record VideoTrainingOptions
     /// <summary>Head name (<see cref="HeadFactory.Names"/>).</summary>
     public string Head { get; init; } = HeadFactory.Mean;
 
-    /// <summary>Learnable prompt vectors inserted after the start token of every text (0 = none).</summary>
+    /// <summary>Learnable prompt vectors per side of every text (0 = none); <see cref="PromptPlacement"/> says where.</summary>
     public int Prompts { get; init; }
+
+    /// <summary>Where the prompts go: before the caption (after the start token), after it (before the end token) or both.</summary>
+    public PromptPlacement PromptPlacement { get; init; } = PromptPlacement.Before;
 
     /// <summary>A residual linear adapter on the text embeddings, initialised at identity (trains on the captions).</summary>
     public bool TextAdapter { get; init; }
@@ -56,7 +60,7 @@ public sealed record VideoTrainingOptions
         get
         {
             var parts = new List<string> { Head };
-            if (Prompts > 0) parts.Add($"+prompts{Prompts}");
+            if (Prompts > 0) parts.Add($"+prompts{Prompts}" + (PromptPlacement == PromptPlacement.Before ? string.Empty : "-" + PromptPlacement.ToString().ToLowerInvariant()));
             if (TemporalAttention) parts.Add("+temporal-attention");
             if (MaskRatio > 0) parts.Add(FormattableString.Invariant($"+mask{MaskRatio:0.##}"));
             if (TokenKeep > 0) parts.Add($"+keep{TokenKeep}");
@@ -79,6 +83,11 @@ public sealed record VideoTrainingOptions
         if (Prompts < 0)
         {
             throw VidSearchException.Argument("--prompts", $"must be 0 or more, got {Prompts}");
+        }
+
+        if (!Enum.IsDefined(PromptPlacement))
+        {
+            throw VidSearchException.Argument("--prompt-placement", $"unknown placement {PromptPlacement}");
         }
 
         if ((MaskRatio != 0 || TokenKeep != 0) && !TemporalAttention)
