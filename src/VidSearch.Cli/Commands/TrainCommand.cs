@@ -32,12 +32,14 @@ public static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: all cores)." };
         var maxPairs = new Option<int?>("--max-pairs") { Description = "Use at most this many training still pairs." };
         var positionStd = new Option<double?>("--position-init-std") { Description = "Initial std of the vision position embeddings (default 0.02 as Hugging Face; OpenAI CLIP: width^-0.5)." };
+        var lowRes = new Option<int?>("--low-res") { Description = "Progressive resizing: train the first --low-res-epochs epochs on images pooled down to this many pixels (a multiple of the patch size)." };
+        var lowResEpochs = new Option<int>("--low-res-epochs") { Description = "Epochs at --low-res before the model's own size.", DefaultValueFactory = _ => 0 };
         var maxStrips = new Option<int?>("--max-strips") { Description = "Use at most this many training film strips (0 = stills only)." };
         var vocab = new Option<string?>("--vocab") { Description = "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default VIDSEARCH_CLIP_VOCAB." };
         var json = CommonOptions.Json();
         var command = new Command("clip", "Pretrain a small CLIP from scratch on still image-caption pairs (symmetric InfoNCE), with checkpoints and resume.")
         {
-            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, vocab, json,
+            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, vocab, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -60,6 +62,8 @@ public static class TrainCommand
                 MaxTrainPairs = parse.GetValue(maxPairs),
                 MaxTrainStrips = parse.GetValue(maxStrips),
                 VisionPositionInitStd = parse.GetValue(positionStd),
+                LowResolution = parse.GetValue(lowRes),
+                LowResolutionEpochs = parse.GetValue(lowResEpochs),
                 Trainer = PretrainingOptions.DefaultTrainer with
                 {
                     Epochs = parse.GetValue(epochs),

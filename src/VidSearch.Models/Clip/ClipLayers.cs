@@ -148,12 +148,14 @@ public sealed class ClipVisionEmbeddings : Module<Tensor, Tensor>
     private readonly Parameter class_embedding;
     private readonly Conv2d patch_embedding;
     private readonly Embedding position_embedding;
+    private readonly long trainedGrid;
 
     public ClipVisionEmbeddings(ClipTowerConfig config)
         : base(nameof(ClipVisionEmbeddings))
     {
         int width = config.HiddenSize;
         int grid = config.ImageSize / config.PatchSize;
+        trainedGrid = grid;
         class_embedding = new Parameter(randn(width) * Math.Pow(width, -0.5));
         patch_embedding = Conv2d(3, width, kernel_size: config.PatchSize, stride: config.PatchSize, bias: false);
         position_embedding = Embedding(grid * grid + 1, width);
@@ -169,10 +171,30 @@ public sealed class ClipVisionEmbeddings : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long batch = pixels.shape[0];
-        var patches = patch_embedding.forward(pixels).flatten(2).transpose(1, 2);
+        var grid = patch_embedding.forward(pixels);
+        var patches = grid.flatten(2).transpose(1, 2);
         var cls = class_embedding.view(1, 1, -1).expand(batch, 1, -1);
         var tokens = cat([cls, patches], 1);
-        return (tokens + position_embedding.weight!).MoveToOuterDisposeScope();
+        return (tokens + Positions(grid.shape[2], grid.shape[3])).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The position table for a rows x columns patch grid: the learned one at the trained size, otherwise its patch rows
+    /// resized bilinearly as a 2-D grid (the class token's row unchanged), as Hugging Face's interpolate_pos_encoding.
+    /// Differentiable, so training at a smaller size still trains the table of the full size.
+    /// </summary>
+    private Tensor Positions(long rows, long columns)
+    {
+        var table = position_embedding.weight!;
+        if (rows == trainedGrid && columns == trainedGrid)
+        {
+            return table;
+        }
+
+        long width = table.shape[1];
+        var patchTable = table.narrow(0, 1, trainedGrid * trainedGrid).reshape(1, trainedGrid, trainedGrid, width).permute(0, 3, 1, 2);
+        var resized = functional.interpolate(patchTable, [rows, columns], mode: InterpolationMode.Bilinear, align_corners: false);
+        return cat([table.narrow(0, 0, 1), resized.permute(0, 2, 3, 1).reshape(rows * columns, width)], 0);
     }
 }
 

@@ -255,10 +255,11 @@ public sealed class ClipModel : Module<Tensor, Tensor, Tensor>, IClipModel
     private void CheckPixels(Tensor pixels)
     {
         var s = pixels.shape;
-        if (s.Length != 4 || s[1] != 3 || s[2] != Config.ImageSize || s[3] != Config.ImageSize)
+        int patch = Config.Vision.PatchSize;
+        if (s.Length != 4 || s[1] != 3 || s[2] < patch || s[3] < patch || s[2] % patch != 0 || s[3] % patch != 0)
         {
             throw VidSearchException.Argument("pixels",
-                $"shape [{string.Join(", ", s)}] given, model expects [B, 3, {Config.ImageSize}, {Config.ImageSize}]");
+                $"shape [{string.Join(", ", s)}] given, model expects [B, 3, {Config.ImageSize}, {Config.ImageSize}] (or another multiple of the {patch} px patch: positions are then resized)");
         }
     }
 

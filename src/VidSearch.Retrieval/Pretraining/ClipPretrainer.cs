@@ -19,7 +19,8 @@ public sealed record PretrainingResult(
 /// Pretrains a CLIP from scratch on still image-caption pairs, as CLIP was pretrained on images, and optionally on
 /// film strips of short clips with their captions (video-text pretraining): symmetric InfoNCE with the model's
 /// learnable temperature (clamped at 100 as in CLIP), stills of the same group counted as positives of each other, a
-/// strip and its reversed twin always in the same batch, AdamW with warmup and cosine decay, gradient clipping, a
+/// strip and its reversed twin always in the same batch, AdamW with warmup and cosine decay, gradient clipping,
+/// optionally progressive resizing (the first epochs on smaller images: fewer tokens, faster steps), a
 /// checkpoint every epoch with resume, and image->text / text->image R@1 on the validation stills after each epoch.
 /// </summary>
 public sealed class ClipPretrainer
@@ -109,7 +110,8 @@ public sealed class ClipPretrainer
             var trainClock = Stopwatch.StartNew();
             var log = trainer.Fit(
                 units.Count,
-                unitBatch => Loss(model, tokens.TextFeatures, trainData, unitBatch.SelectMany(u => units[u]).ToArray(), trainer.Step, pooling),
+                unitBatch => Loss(model, tokens.TextFeatures, trainData, unitBatch.SelectMany(u => units[u]).ToArray(), trainer.Step, pooling,
+                    trainer.Epoch < options.LowResolutionEpochs ? options.LowResolution : null),
                 _ =>
                 {
                     tokens.WriteBack();
@@ -194,9 +196,11 @@ public sealed class ClipPretrainer
     /// softmax). A strip's embedding is its frames' embeddings pooled by <paramref name="pooling"/>.
     /// </summary>
     /// <param name="textFeatures">Pooled text features of (ids, end positions), e.g. <see cref="ClipModel.TextFeatures"/>.</param>
-    internal static Tensor Loss(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, int[] batch, long step, StripPooling? pooling = null)
+    /// <param name="imageSize">Pixels to average-pool the images down to (progressive resizing), null = as prepared.</param>
+    internal static Tensor Loss(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, int[] batch, long step,
+        StripPooling? pooling = null, int? imageSize = null)
     {
-        var image = nn.functional.normalize(VisualFeatures(model, data, batch, pooling), dim: -1);
+        var image = nn.functional.normalize(VisualFeatures(model, data, batch, pooling, imageSize), dim: -1);
         var (ids, ends) = Tokens(data, batch, item => CaptionFor(data, item, step));
         var text = nn.functional.normalize(textFeatures(ids, ends), dim: -1);
         var logits = model.LogitScaleParameter.exp().clamp_max(100) * image.matmul(text.t());
@@ -206,9 +210,15 @@ public sealed class ClipPretrainer
     }
 
     /// <summary>[items, dim] embeddings of the items (in their order): a still's image features, a strip's pooled frames.</summary>
-    internal static Tensor VisualFeatures(ClipModel model, PreparedPairs data, IReadOnlyList<int> items, StripPooling? pooling)
+    internal static Tensor VisualFeatures(ClipModel model, PreparedPairs data, IReadOnlyList<int> items, StripPooling? pooling, int? imageSize = null)
     {
-        var frames = model.ImageFeatures(Pixels(data, items));
+        var pixels = Pixels(data, items);
+        if (imageSize is int size && size != pixels.shape[2])
+        {
+            pixels = nn.functional.adaptive_avg_pool2d(pixels, [size, size]);
+        }
+
+        var frames = model.ImageFeatures(pixels);
         if (!items.Any(i => data.Pairs[i].IsStrip))
         {
             return frames;

@@ -43,6 +43,16 @@ public sealed record PretrainingOptions
     /// <summary>Cap on training film strips used (null = all).</summary>
     public int? MaxTrainStrips { get; init; }
 
+    /// <summary>
+    /// Progressive resizing: the first <see cref="LowResolutionEpochs"/> epochs see every image average-pooled down to
+    /// this many pixels (a multiple of the patch size, fewer tokens, a faster step), the rest at the model's size; the
+    /// position table is resized to the smaller grid (null = always the model's size).
+    /// </summary>
+    public int? LowResolution { get; init; }
+
+    /// <summary>Epochs trained at <see cref="LowResolution"/> before the model's own size.</summary>
+    public int LowResolutionEpochs { get; init; }
+
     public void Validate()
     {
         Trainer.Validate();
@@ -64,6 +74,26 @@ public sealed record PretrainingOptions
         if (MaxTrainStrips is < 0)
         {
             throw VidSearchException.Argument("max train strips", $"must not be negative, got {MaxTrainStrips}");
+        }
+
+        if (LowResolution is int low)
+        {
+            int patch = Config.Vision.PatchSize;
+            if (low < patch || low >= Config.ImageSize || low % patch != 0)
+            {
+                throw VidSearchException.Argument("--low-res",
+                    $"must be a multiple of the {patch} px patch below the model's {Config.ImageSize} px, got {low}");
+            }
+
+            if (LowResolutionEpochs < 1 || LowResolutionEpochs >= Trainer.Epochs)
+            {
+                throw VidSearchException.Argument("--low-res-epochs",
+                    $"must be in 1..{Trainer.Epochs - 1} (some epochs at the model's own size), got {LowResolutionEpochs}");
+            }
+        }
+        else if (LowResolutionEpochs != 0)
+        {
+            throw VidSearchException.Argument("--low-res-epochs", "needs --low-res");
         }
 
         if (MaxTrainPairs is < 2)

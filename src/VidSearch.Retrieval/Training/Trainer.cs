@@ -68,6 +68,9 @@ public sealed class Trainer : IDisposable
     /// <summary>Optimizer steps taken so far (including those restored from a checkpoint).</summary>
     public long Step { get; private set; }
 
+    /// <summary>The epoch being trained (0-based), for losses that change with it.</summary>
+    public int Epoch { get; private set; }
+
     /// <summary>
     /// Runs the remaining epochs. <paramref name="loss"/> receives the item indices of a batch and returns the scalar
     /// loss (with its graph); <paramref name="validate"/> (optional) runs after each epoch in eval mode without
@@ -102,6 +105,7 @@ public sealed class Trainer : IDisposable
 
         for (int epoch = firstEpoch; epoch < Options.Epochs; epoch++)
         {
+            Epoch = epoch;
             manual_seed(BatchSampler.EpochSeed(Options.Seed, epoch));
             SetTraining(true);
             var clock = Stopwatch.StartNew();

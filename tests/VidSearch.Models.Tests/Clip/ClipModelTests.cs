@@ -89,6 +89,27 @@ public class ClipModelTests
     }
 
     [Fact]
+    public void Images_of_half_the_size_use_the_position_grid_averaged_in_2x2_blocks()
+    {
+        // Bilinear resizing (align_corners false) by exactly one half reads each output position midway between two
+        // input rows and two input columns: the mean of a 2x2 block, computed here independently of the model.
+        using var model = TestModels.Tiny();
+        var p = model.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        var config = model.Config;
+        int grid = config.PatchGrid, half = config.ImageSize / 2, width = config.Vision.HiddenSize;
+        var table = p["vision_model.embeddings.position_embedding.weight"];
+        using var _ = no_grad();
+        var blocks = nn.functional.avg_pool2d(table.narrow(0, 1, grid * grid).reshape(1, grid, grid, width).permute(0, 3, 1, 2), 2);
+        var positions = cat([table.narrow(0, 0, 1), blocks.permute(0, 2, 3, 1).reshape(-1, width)], 0);
+
+        using var pixels = tensor(TestModels.RandomImages(3, half).Data, [3, 3, half, half]);
+        AssertTensorsClose(ReferenceImage(p, config, pixels, positions), model.ImageFeatures(pixels), 1e-4f);
+
+        var error = Assert.Throws<VidSearchException>(() => model.ImageFeatures(zeros(1, 3, half + 1, half + 1)));
+        Assert.Contains($"multiple of the {config.Vision.PatchSize} px patch", error.Message);
+    }
+
+    [Fact]
     public void Encode_images_returns_unit_rows_and_splits_big_batches_consistently()
     {
         using var model = TestModels.Tiny();
@@ -159,15 +180,16 @@ public class ClipModelTests
         return pooled.matmul(p["text_projection.weight"].t());
     }
 
-    private static Tensor ReferenceImage(Dictionary<string, Tensor> p, ClipConfig config, Tensor pixels)
+    private static Tensor ReferenceImage(Dictionary<string, Tensor> p, ClipConfig config, Tensor pixels, Tensor? positions = null)
     {
         long b = pixels.shape[0];
-        int patch = config.Vision.PatchSize, grid = config.PatchGrid, width = config.Vision.HiddenSize;
+        int patch = config.Vision.PatchSize, width = config.Vision.HiddenSize;
+        int grid = (int)pixels.shape[2] / patch;
         // Patches by explicit unfolding: [B, 3, g, p, g, p] -> [B, g*g, 3*p*p], times the flattened conv kernel.
         var unfolded = pixels.reshape(b, 3, grid, patch, grid, patch).permute(0, 2, 4, 1, 3, 5).reshape(b, grid * grid, 3 * patch * patch);
         var patches = unfolded.matmul(p["vision_model.embeddings.patch_embedding.weight"].reshape(width, -1).t());
         var cls = p["vision_model.embeddings.class_embedding"].reshape(1, 1, width).expand(b, 1, width);
-        var x = cat([cls, patches], 1) + p["vision_model.embeddings.position_embedding.weight"];
+        var x = cat([cls, patches], 1) + (positions ?? p["vision_model.embeddings.position_embedding.weight"]);
         x = Ln(p, x, "vision_model.pre_layrnorm");
         x = Layers(p, x, "vision_model.encoder.layers", config.Vision, causal: false);
         var pooled = Ln(p, x[.., 0], "vision_model.post_layernorm");

@@ -59,6 +59,49 @@ public class ClipPretrainerTests
     }
 
     [Fact]
+    public async Task A_run_whose_first_epochs_see_smaller_images_learns_at_the_full_size()
+    {
+        // As the short run above, but epochs 1-4 on 48 px images (3x3 patches, the position grid resized): the model is
+        // only ever evaluated at its own 64 px, so what it learned small must carry over.
+        using var temp = new TempDirectory();
+        var pairs = await StaticWorld(temp, pairs: 2000, seed: 7);
+        var tokenizer = ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary);
+        var options = new PretrainingOptions
+        {
+            Config = PretrainingPresets.Get("micro"),
+            ValidationSize = 100,
+            LowResolution = 48,
+            LowResolutionEpochs = 4,
+            Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 12, BatchSize = 64, LearningRate = 2e-3, Seed = 3 },
+        };
+
+        var (model, result) = new ClipPretrainer(options).Run(pairs, tokenizer, temp.File("run"), cancellationToken: TestContext.Current.CancellationToken);
+        model.Dispose();
+
+        Assert.True(result.Test.TextToImageR1 >= 10, $"text->image {result.Test}");
+        Assert.True(result.Test.ImageToTextR1 >= 10, $"image->text {result.Test}");
+    }
+
+    [Theory]
+    [InlineData(40, 6, "--low-res")]
+    [InlineData(64, 6, "--low-res")]
+    [InlineData(32, 12, "--low-res-epochs")]
+    [InlineData(32, 0, "--low-res-epochs")]
+    [InlineData(null, 3, "--low-res-epochs")]
+    public void Absurd_progressive_resizing_is_a_clear_error(int? size, int epochs, string option)
+    {
+        var options = new PretrainingOptions
+        {
+            Config = PretrainingPresets.Get("micro"),
+            LowResolution = size,
+            LowResolutionEpochs = epochs,
+            Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 12 },
+        };
+        var error = Assert.Throws<VidSearchException>(options.Validate);
+        Assert.Contains(option, error.Message);
+    }
+
+    [Fact]
     public async Task Runs_with_the_same_seed_are_identical()
     {
         using var temp = new TempDirectory();
