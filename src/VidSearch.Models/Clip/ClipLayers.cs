@@ -31,21 +31,17 @@ public sealed class ClipAttention : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Projections and attention in bfloat16 (see <see cref="ClipModel.BFloat16Compute"/>).</summary>
-    internal bool BFloat16 { get; set; }
-
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1], width = x.shape[2];
         long headDim = width / heads;
-        var input = BFloat16 ? x.to(ScalarType.BFloat16) : x;
-        var q = ReducedPrecision.Linear(q_proj, input).view(batch, length, heads, headDim).transpose(1, 2);
-        var k = ReducedPrecision.Linear(k_proj, input).view(batch, length, heads, headDim).transpose(1, 2);
-        var v = ReducedPrecision.Linear(v_proj, input).view(batch, length, heads, headDim).transpose(1, 2);
+        var q = q_proj.forward(x).view(batch, length, heads, headDim).transpose(1, 2);
+        var k = k_proj.forward(x).view(batch, length, heads, headDim).transpose(1, 2);
+        var v = v_proj.forward(x).view(batch, length, heads, headDim).transpose(1, 2);
         var attended = functional.scaled_dot_product_attention(q, k, v, null, 0.0, causal);
         var merged = attended.transpose(1, 2).reshape(batch, length, width);
-        return ReducedPrecision.Linear(out_proj, merged).to(x.dtype).MoveToOuterDisposeScope();
+        return out_proj.forward(merged).MoveToOuterDisposeScope();
     }
 }
 
@@ -71,28 +67,13 @@ public sealed class ClipMlp : Module<Tensor, Tensor>
         return (x * torch.sigmoid(x * 1.702)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>fc1, activation and fc2 in bfloat16 (see <see cref="ClipModel.BFloat16Compute"/>).</summary>
-    internal bool BFloat16 { get; set; }
-
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var hidden = ReducedPrecision.Linear(fc1, BFloat16 ? x.to(ScalarType.BFloat16) : x);
+        var hidden = fc1.forward(x);
         hidden = quickGelu ? QuickGelu(hidden) : functional.gelu(hidden);
-        return ReducedPrecision.Linear(fc2, hidden).to(x.dtype).MoveToOuterDisposeScope();
+        return fc2.forward(hidden).MoveToOuterDisposeScope();
     }
-}
-
-/// <summary>
-/// A linear layer applied in the input's precision: bfloat16 input, bfloat16 copies of the (float32) weight and bias, as
-/// torch.autocast does on CPU; otherwise the layer itself. Gradients reach the float32 weights through the copies.
-/// </summary>
-internal static class ReducedPrecision
-{
-    public static Tensor Linear(Linear layer, Tensor input)
-        => input.dtype == ScalarType.BFloat16
-            ? functional.linear(input, layer.weight!.to(ScalarType.BFloat16), layer.bias?.to(ScalarType.BFloat16))
-            : layer.forward(input);
 }
 
 /// <summary>Pre-LN transformer block: x + attn(ln1(x)), then x + mlp(ln2(x)).</summary>

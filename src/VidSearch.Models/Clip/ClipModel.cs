@@ -100,30 +100,6 @@ public sealed class ClipModel : Module<Tensor, Tensor, Tensor>, IClipModel
     /// <summary>The raw learnable log-scale parameter (for training).</summary>
     public Parameter LogitScaleParameter => logit_scale;
 
-    /// <summary>
-    /// Mixed precision for training, as torch.autocast on CPU: the transformer layers' projections, attention and MLP
-    /// run in bfloat16 (about 2x faster where the CPU has AVX-512 BF16), while weights, LayerNorms, the residual stream,
-    /// embeddings and the final projections stay float32. Off by default; features then differ from float32 by about 1e-2.
-    /// </summary>
-    public bool BFloat16Compute
-    {
-        get => bfloat16Compute;
-        set
-        {
-            bfloat16Compute = value;
-            foreach (var module in modules())
-            {
-                switch (module)
-                {
-                    case ClipAttention attention: attention.BFloat16 = value; break;
-                    case ClipMlp mlp: mlp.BFloat16 = value; break;
-                }
-            }
-        }
-    }
-
-    private bool bfloat16Compute;
-
     /// <summary>Image-to-text logits [B_images, B_texts]: exp(logit_scale) * cosine similarities.</summary>
     public override Tensor forward(Tensor pixels, Tensor ids)
     {

@@ -20,8 +20,7 @@ public sealed record PretrainingResult(
 /// film strips of short clips with their captions (video-text pretraining): symmetric InfoNCE with the model's
 /// learnable temperature (clamped at 100 as in CLIP), stills of the same group counted as positives of each other, a
 /// strip and its reversed twin always in the same batch, AdamW with warmup and cosine decay, gradient clipping,
-/// optionally progressive resizing (the first epochs on smaller images: fewer tokens, faster steps) and bfloat16 mixed
-/// precision, a
+/// optionally progressive resizing (the first epochs on smaller images: fewer tokens, faster steps), a
 /// checkpoint every epoch with resume, and image->text / text->image R@1 on the validation stills after each epoch.
 /// </summary>
 public sealed class ClipPretrainer
@@ -109,7 +108,6 @@ public sealed class ClipPretrainer
             using var trainer = new Trainer(modules, trainerOptions);
             var valGallery = Enumerable.Range(0, valData.Count).ToArray();
             var trainClock = Stopwatch.StartNew();
-            model.BFloat16Compute = options.BFloat16;
             var log = trainer.Fit(
                 units.Count,
                 unitBatch => Loss(model, tokens.TextFeatures, trainData, unitBatch.SelectMany(u => units[u]).ToArray(), trainer.Step, pooling,
@@ -117,7 +115,6 @@ public sealed class ClipPretrainer
                 _ =>
                 {
                     tokens.WriteBack();
-                    model.BFloat16Compute = false;
                     var recall = ImageTextRetrieval.Evaluate(model, valData, valGallery);
                     var metrics = new Dictionary<string, double>
                     {
@@ -130,7 +127,6 @@ public sealed class ClipPretrainer
                         metrics["val_strip_reversal"] = StripReversal.Accuracy(model, pooling, valStrips);
                     }
 
-                    model.BFloat16Compute = options.BFloat16;
                     return metrics;
                 },
                 progress,
@@ -138,7 +134,6 @@ public sealed class ClipPretrainer
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
             tokens.Release();
 
-            model.BFloat16Compute = false;
             model.eval();
             var testGallery = Enumerable.Range(0, testData.Count).ToArray();
             var testRecall = ImageTextRetrieval.Evaluate(model, testData, testGallery);

@@ -53,9 +53,6 @@ public sealed record PretrainingOptions
     /// <summary>Epochs trained at <see cref="LowResolution"/> before the model's own size.</summary>
     public int LowResolutionEpochs { get; init; }
 
-    /// <summary>Mixed precision in training steps (<see cref="ClipModel.BFloat16Compute"/>); validation, test and the saved model stay float32.</summary>
-    public bool BFloat16 { get; init; }
-
     public void Validate()
     {
         Trainer.Validate();
