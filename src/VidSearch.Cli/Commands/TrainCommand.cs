@@ -34,12 +34,13 @@ public static class TrainCommand
         var positionStd = new Option<double?>("--position-init-std") { Description = "Initial std of the vision position embeddings (default 0.02 as Hugging Face; OpenAI CLIP: width^-0.5)." };
         var lowRes = new Option<int?>("--low-res") { Description = "Progressive resizing: train the first --low-res-epochs epochs on images pooled down to this many pixels (a multiple of the patch size)." };
         var lowResEpochs = new Option<int>("--low-res-epochs") { Description = "Epochs at --low-res before the model's own size.", DefaultValueFactory = _ => 0 };
+        var temperature = new Option<double?>("--init-temperature") { Description = "Initial temperature of the contrastive loss (default CLIP's 0.07; the learnable logit scale starts at its inverse)." };
         var maxStrips = new Option<int?>("--max-strips") { Description = "Use at most this many training film strips (0 = stills only)." };
         var vocab = new Option<string?>("--vocab") { Description = "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default VIDSEARCH_CLIP_VOCAB." };
         var json = CommonOptions.Json();
         var command = new Command("clip", "Pretrain a small CLIP from scratch on still image-caption pairs (symmetric InfoNCE), with checkpoints and resume.")
         {
-            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, vocab, json,
+            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, temperature, vocab, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -64,6 +65,7 @@ public static class TrainCommand
                 VisionPositionInitStd = parse.GetValue(positionStd),
                 LowResolution = parse.GetValue(lowRes),
                 LowResolutionEpochs = parse.GetValue(lowResEpochs),
+                InitialTemperature = parse.GetValue(temperature),
                 Trainer = PretrainingOptions.DefaultTrainer with
                 {
                     Epochs = parse.GetValue(epochs),

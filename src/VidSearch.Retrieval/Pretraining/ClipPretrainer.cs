@@ -83,7 +83,7 @@ public sealed class ClipPretrainer
         }
 
         manual_seed(options.Trainer.Seed);
-        var model = new ClipModel(options.Config, tokenizer, "synthetic-clip");
+        var model = new ClipModel(options.ModelConfig, tokenizer, "synthetic-clip");
         try
         {
             if (options.VisionPositionInitStd is double positionStd)

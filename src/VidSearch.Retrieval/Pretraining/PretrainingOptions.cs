@@ -53,6 +53,15 @@ public sealed record PretrainingOptions
     /// <summary>Epochs trained at <see cref="LowResolution"/> before the model's own size.</summary>
     public int LowResolutionEpochs { get; init; }
 
+    /// <summary>
+    /// Temperature the learnable logit scale starts from (null = the config's, CLIP's 0.07, a scale of 14.3); the scale is
+    /// clamped at 100 in training, so at least 0.01.
+    /// </summary>
+    public double? InitialTemperature { get; init; }
+
+    /// <summary>The architecture with <see cref="InitialTemperature"/> applied.</summary>
+    public ClipConfig ModelConfig => InitialTemperature is double t ? Config with { LogitScaleInitValue = Math.Log(1 / t) } : Config;
+
     public void Validate()
     {
         Trainer.Validate();
@@ -94,6 +103,11 @@ public sealed record PretrainingOptions
         else if (LowResolutionEpochs != 0)
         {
             throw VidSearchException.Argument("--low-res-epochs", "needs --low-res");
+        }
+
+        if (InitialTemperature is double temperature && !(temperature >= 0.01 && temperature <= 1))
+        {
+            throw VidSearchException.Argument("--init-temperature", $"must be in [0.01, 1], got {temperature}");
         }
 
         if (MaxTrainPairs is < 2)

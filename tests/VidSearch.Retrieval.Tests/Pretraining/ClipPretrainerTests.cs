@@ -84,6 +84,32 @@ public class ClipPretrainerTests
     }
 
     [Fact]
+    public async Task The_logit_scale_starts_from_the_given_temperature()
+    {
+        using var temp = new TempDirectory();
+        var pairs = await StaticWorld(temp, pairs: 400, seed: 9);
+        var tokenizer = ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary);
+        PretrainingOptions Options(double? temperature) => new()
+        {
+            Config = PretrainingPresets.Get("micro"),
+            ValidationSize = 40,
+            InitialTemperature = temperature,
+            Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 1, BatchSize = 32, Seed = 5 },
+        };
+
+        // One short epoch moves the logit (a log) by at most about steps x learning rate = 10 x 1e-3.
+        foreach (var (temperature, scale) in new[] { ((double?)null, 1 / 0.07), (0.02, 50.0) })
+        {
+            var (model, result) = new ClipPretrainer(Options(temperature)).Run(pairs, tokenizer, temp.File($"t{temperature}"), cancellationToken: TestContext.Current.CancellationToken);
+            model.Dispose();
+            Assert.InRange(result.Log.Epochs[0].Metrics["logit_scale"], scale * 0.97, scale * 1.03);
+        }
+
+        var error = Assert.Throws<VidSearchException>(Options(0.001).Validate);
+        Assert.Contains("--init-temperature", error.Message);
+    }
+
+    [Fact]
     public async Task Runs_with_the_same_seed_are_identical()
     {
         using var temp = new TempDirectory();
