@@ -35,12 +35,15 @@ public static class TrainCommand
         var lowRes = new Option<int?>("--low-res") { Description = "Progressive resizing: train the first --low-res-epochs epochs on images pooled down to this many pixels (a multiple of the patch size)." };
         var lowResEpochs = new Option<int>("--low-res-epochs") { Description = "Epochs at --low-res before the model's own size.", DefaultValueFactory = _ => 0 };
         var temperature = new Option<double?>("--init-temperature") { Description = "Initial temperature of the contrastive loss (default CLIP's 0.07; the learnable logit scale starts at its inverse)." };
+        var hardBatches = new Option<double>("--hard-batches") { Description = "Share of training stills batched in clusters of confusers (same shapes, colours or sizes, bound otherwise): harder negatives per batch.", DefaultValueFactory = _ => 0 };
+        var hardCluster = new Option<int>("--hard-batch-cluster") { Description = "Stills per cluster of confusers.", DefaultValueFactory = _ => 8 };
+        var textContrast = new Option<double>("--text-contrast") { Description = "Weight of an auxiliary caption-caption contrastive term (paraphrases of one item are positives): makes the text tower separate captions that differ in one word.", DefaultValueFactory = _ => 0 };
         var maxStrips = new Option<int?>("--max-strips") { Description = "Use at most this many training film strips (0 = stills only)." };
         var vocab = new Option<string?>("--vocab") { Description = "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default VIDSEARCH_CLIP_VOCAB." };
         var json = CommonOptions.Json();
         var command = new Command("clip", "Pretrain a small CLIP from scratch on still image-caption pairs (symmetric InfoNCE), with checkpoints and resume.")
         {
-            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, temperature, vocab, json,
+            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, temperature, hardBatches, hardCluster, textContrast, vocab, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -66,6 +69,9 @@ public static class TrainCommand
                 LowResolution = parse.GetValue(lowRes),
                 LowResolutionEpochs = parse.GetValue(lowResEpochs),
                 InitialTemperature = parse.GetValue(temperature),
+                HardBatches = parse.GetValue(hardBatches),
+                HardBatchClusterSize = parse.GetValue(hardCluster),
+                TextContrast = parse.GetValue(textContrast),
                 Trainer = PretrainingOptions.DefaultTrainer with
                 {
                     Epochs = parse.GetValue(epochs),
@@ -98,6 +104,20 @@ public static class TrainCommand
                 model = outDir,
                 config = parse.GetValue(config),
                 seed = parse.GetValue(seed),
+                options = new
+                {
+                    batchSize = options.Trainer.BatchSize,
+                    learningRate = options.Trainer.LearningRate,
+                    lowResolution = options.LowResolution,
+                    lowResolutionEpochs = options.LowResolutionEpochs,
+                    initialTemperature = options.InitialTemperature,
+                    hardBatches = options.HardBatches,
+                    hardBatchCluster = options.HardBatchClusterSize,
+                    textContrast = options.TextContrast,
+                    positionInitStd = options.VisionPositionInitStd,
+                    maxPairs = options.MaxTrainPairs,
+                    maxStrips = options.MaxTrainStrips,
+                },
                 trainPairs = result.TrainPairs,
                 trainStrips = result.TrainStrips,
                 testStripReversal = result.TestStripReversal is double r ? Math.Round(r, 1) : (double?)null,

@@ -93,7 +93,7 @@ public sealed class ClipPretrainer
 
             using var tokens = new CompactTokenEmbedding(model, trainData.Captions.SelectMany(c => c.Ids));
             using var pooling = trainData.StripFrames > 0 ? new StripPooling(model.EmbeddingDim, trainData.StripFrames) : null;
-            var units = TrainingUnits(trainData);
+            var units = TrainingUnits(trainData, options.HardBatches > 0 ? new ConfuserClusters(options.HardBatches, options.HardBatchClusterSize, options.Trainer.Seed) : null);
             var trainerOptions = options.Trainer with
             {
                 CheckpointDirectory = checkpointDirectory,
@@ -111,7 +111,7 @@ public sealed class ClipPretrainer
             var log = trainer.Fit(
                 units.Count,
                 unitBatch => Loss(model, tokens.TextFeatures, trainData, unitBatch.SelectMany(u => units[u]).ToArray(), trainer.Step, pooling,
-                    trainer.Epoch < options.LowResolutionEpochs ? options.LowResolution : null),
+                    trainer.Epoch < options.LowResolutionEpochs ? options.LowResolution : null, options.TextContrast),
                 _ =>
                 {
                     tokens.WriteBack();
@@ -130,7 +130,8 @@ public sealed class ClipPretrainer
                     return metrics;
                 },
                 progress,
-                cancellationToken);
+                cancellationToken,
+                unitBatch => unitBatch.Sum(u => units[u].Length));
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
             tokens.Release();
 
@@ -175,8 +176,21 @@ public sealed class ClipPretrainer
     /// The training items of one step-unit: a still alone, a still and its mirror twin (same unit), or the strips of one
     /// group (a clip and its reversed twin) together, so that twins are always hard negatives of each other in a batch.
     /// </summary>
-    internal static IReadOnlyList<int[]> TrainingUnits(PreparedPairs data)
-        => BatchUnits.ByGroup(data.Count, i => data.Pairs[i].BatchKey);
+    internal static IReadOnlyList<int[]> TrainingUnits(PreparedPairs data, ConfuserClusters? confusers = null)
+    {
+        var units = BatchUnits.ByGroup(data.Count, i => data.Pairs[i].BatchKey);
+        if (confusers is null || confusers.Share == 0)
+        {
+            return units;
+        }
+
+        // Stills that stand alone may be gathered into clusters of confusers; the rest stay units of their own.
+        var alone = units.Where(u => u.Length == 1 && !data.Pairs[u[0]].IsStrip && data.Pairs[u[0]].Group is not null)
+            .Select(u => (u[0], data.Pairs[u[0]].Group!)).ToList();
+        var clusters = confusers.Build(alone);
+        var clustered = clusters.SelectMany(c => c).ToHashSet();
+        return [.. units.Where(u => u.Length != 1 || !clustered.Contains(u[0])), .. clusters];
+    }
 
     /// <summary>The strips of a split that have their twin (same group) in the split, twins next to each other.</summary>
     private PreparedPairs? LoadTwins(IReadOnlyList<ImageTextPair> strips, string split, PreprocessConfig preprocess, ITokenizer tokenizer,
@@ -197,17 +211,34 @@ public sealed class ClipPretrainer
     /// </summary>
     /// <param name="textFeatures">Pooled text features of (ids, end positions), e.g. <see cref="ClipModel.TextFeatures"/>.</param>
     /// <param name="imageSize">Pixels to average-pool the images down to (progressive resizing), null = as prepared.</param>
+    /// <param name="textContrast">
+    /// Weight of the caption-caption term (0 = none): a second caption of each item (another paraphrase where there is
+    /// one) against the first, the same positives as the image-text term. It makes the text tower tell apart captions of
+    /// different contents on its own, e.g. a caption and its mirror caption ("on the left" / "on the right"), which the
+    /// image-text term alone leaves at a symmetric saddle when the images of the pair are still alike.
+    /// </param>
     internal static Tensor Loss(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, int[] batch, long step,
-        StripPooling? pooling = null, int? imageSize = null)
+        StripPooling? pooling = null, int? imageSize = null, double textContrast = 0)
     {
         var image = nn.functional.normalize(VisualFeatures(model, data, batch, pooling, imageSize), dim: -1);
         var (ids, ends) = Tokens(data, batch, item => CaptionFor(data, item, step));
         var text = nn.functional.normalize(textFeatures(ids, ends), dim: -1);
-        var logits = model.LogitScaleParameter.exp().clamp_max(100) * image.matmul(text.t());
+        var scale = model.LogitScaleParameter.exp().clamp_max(100);
         var groups = tensor(batch.Select(i => (long)data.GroupIds[i]).ToArray());
         var positives = groups.unsqueeze(1).eq(groups.unsqueeze(0));
-        return (MultiPositiveCrossEntropy(logits, positives) + MultiPositiveCrossEntropy(logits.t(), positives.t())) / 2;
+        var loss = SymmetricCrossEntropy(scale * image.matmul(text.t()), positives);
+        if (textContrast > 0)
+        {
+            var (otherIds, otherEnds) = Tokens(data, batch, item => OtherCaptionFor(data, item, step));
+            var other = nn.functional.normalize(textFeatures(otherIds, otherEnds), dim: -1);
+            loss = loss + (textContrast * SymmetricCrossEntropy(scale * text.matmul(other.t()), positives));
+        }
+
+        return loss;
     }
+
+    private static Tensor SymmetricCrossEntropy(Tensor logits, Tensor positives)
+        => (MultiPositiveCrossEntropy(logits, positives) + MultiPositiveCrossEntropy(logits.t(), positives.t())) / 2;
 
     /// <summary>[items, dim] embeddings of the items (in their order): a still's image features, a strip's pooled frames.</summary>
     internal static Tensor VisualFeatures(ClipModel model, PreparedPairs data, IReadOnlyList<int> items, StripPooling? pooling, int? imageSize = null)
@@ -277,6 +308,20 @@ public sealed class ClipPretrainer
         ulong h = ((ulong)item * 0x9E3779B97F4A7C15UL) ^ ((ulong)step * 0xBF58476D1CE4E5B9UL);
         h ^= h >> 31;
         return (int)(h % (ulong)data.Captions[item].Count);
+    }
+
+    /// <summary>A caption of the item other than <see cref="CaptionFor"/>'s at the same step, when it has more than one.</summary>
+    private static int OtherCaptionFor(PreparedPairs data, int item, long step)
+    {
+        int count = data.Captions[item].Count;
+        if (count < 2)
+        {
+            return 0;
+        }
+
+        ulong h = ((ulong)item * 0xD1B54A32D192ED03UL) ^ ((ulong)step * 0x94D049BB133111EBUL);
+        h ^= h >> 29;
+        return (CaptionFor(data, item, step) + 1 + (int)(h % (ulong)(count - 1))) % count;
     }
 
     /// <summary>[frames, 3, H, W] pixels of every frame of the items, in item order (one per still, all of a strip's).</summary>

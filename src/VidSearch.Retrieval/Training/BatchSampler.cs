@@ -72,7 +72,8 @@ public sealed class BatchSampler
     /// <summary>A seed derived from (seed, epoch) for torch's generator.</summary>
     public static long EpochSeed(long seed, int epoch) => (long)(Mix((ulong)seed + Mix((ulong)epoch + 1)) >> 1);
 
-    private static ulong Mix(ulong z)
+    /// <summary>SplitMix64's finaliser: a well-mixed 64-bit hash of <paramref name="z"/>.</summary>
+    internal static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;

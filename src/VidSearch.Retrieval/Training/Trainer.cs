@@ -75,6 +75,8 @@ public sealed class Trainer : IDisposable
     /// Runs the remaining epochs. <paramref name="loss"/> receives the item indices of a batch and returns the scalar
     /// loss (with its graph); <paramref name="validate"/> (optional) runs after each epoch in eval mode without
     /// gradients and returns metrics to log. Returns the whole log (restored epochs included).
+    /// <paramref name="samplesOf"/> counts the samples of a batch for the throughput figures (default: its length; a
+    /// batch of units of several items counts its items).
     /// Each step runs in a dispose scope: tensors the closure creates are freed after the step (copy what must live
     /// longer, as <see cref="Losses.NegativeQueue.Enqueue"/> does, or detach it from the scope).
     /// </summary>
@@ -83,7 +85,8 @@ public sealed class Trainer : IDisposable
         Func<int[], Tensor> loss,
         Func<int, IReadOnlyDictionary<string, double>>? validate = null,
         IProgress<WorkProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Func<int[], int>? samplesOf = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
         var sampler = new BatchSampler(itemCount, Options.BatchSize, Options.Seed, Options.DropLast);
@@ -149,7 +152,7 @@ public sealed class Trainer : IDisposable
 
                 Step++;
                 lossSum += value;
-                samples += batches[b].Length;
+                samples += samplesOf?.Invoke(batches[b]) ?? batches[b].Length;
                 double rate = samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 progress?.Report(new WorkProgress(
                     "train",

@@ -110,6 +110,47 @@ public class ClipPretrainerTests
     }
 
     [Fact]
+    public async Task The_caption_caption_term_separates_mirror_captions_that_image_text_training_leaves_together()
+    {
+        // Stills with mirror twins (one object, "... on the left" / "... on the right"), batched together. The same short
+        // run with and without the caption-caption term; then the text embeddings of each training pair's first captions.
+        using var temp = new TempDirectory();
+        var world = new WorldOptions { Seed = 4, StaticPairs = 500, MaxObjects = 1, StillMirrors = 1, ValFraction = 0.1, TestFraction = 0.1 };
+        await new DatasetWriter(world).WriteTaskAsync(temp.File("static"), SyntheticTask.Static, cancellationToken: TestContext.Current.CancellationToken);
+        var pairs = PretrainingPairs.Load(temp.File("static")).ToList();
+        var mirrorCaptions = pairs.Where(p => p.Split == "train").GroupBy(p => p.Unit)
+            .Select(g => g.Select(p => p.Captions[0]).ToArray())
+            .Where(c => c.Length == 2 && c[0] != c[1])
+            .Take(40)
+            .ToList();
+        Assert.True(mirrorCaptions.Count >= 20);
+        var tokenizer = ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary);
+
+        double MeanMirrorCosine(double textContrast)
+        {
+            var options = new PretrainingOptions
+            {
+                Config = PretrainingPresets.Get("micro"),
+                ValidationSize = 40,
+                TextContrast = textContrast,
+                Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 4, BatchSize = 32, LearningRate = 2e-3, Seed = 3 },
+            };
+            var (model, _) = new ClipPretrainer(options).Run(pairs, tokenizer, temp.File($"run-{textContrast}"), cancellationToken: TestContext.Current.CancellationToken);
+            using (model)
+            {
+                var first = model.EncodeTexts(mirrorCaptions.Select(c => c[0]).ToList());
+                var second = model.EncodeTexts(mirrorCaptions.Select(c => c[1]).ToList());
+                return Enumerable.Range(0, mirrorCaptions.Count)
+                    .Average(i => first.RowReadOnly(i).ToArray().Zip(second.RowReadOnly(i).ToArray(), (a, b) => (double)a * b).Sum());
+            }
+        }
+
+        double plain = MeanMirrorCosine(0);
+        double contrast = MeanMirrorCosine(1);
+        Assert.True(contrast < plain - 0.2, $"mean cosine of mirror captions: {contrast:F3} with the caption-caption term, {plain:F3} without");
+    }
+
+    [Fact]
     public async Task Runs_with_the_same_seed_are_identical()
     {
         using var temp = new TempDirectory();

@@ -1,0 +1,92 @@
+using VidSearch.Core;
+using VidSearch.Retrieval.Training;
+
+namespace VidSearch.Retrieval.Pretraining;
+
+/// <summary>
+/// Hard-negative batching for stills: a share of the training stills is cut into clusters of
+/// <see cref="ClusterSize"/> stills that show the same multiset of one attribute of their objects (the same shapes, or the
+/// same colours, or the same sizes) and differ in the others. A cluster shares a batch, so each batch holds stills a
+/// model can only tell apart by binding attributes to objects, the errors left once the easy contrasts are learnt.
+/// Groups follow the synthetic world's format (objects joined by '+', attributes of an object by '-', e.g.
+/// <c>large-red-circle+small-blue-square</c>); a still whose group has another shape stays alone.
+/// </summary>
+public sealed class ConfuserClusters
+{
+    public ConfuserClusters(double share, int clusterSize, long seed)
+    {
+        if (!(share is >= 0 and <= 1))
+        {
+            throw VidSearchException.Argument("--hard-batches", $"must be in [0, 1], got {share}");
+        }
+
+        if (clusterSize < 2)
+        {
+            throw VidSearchException.Argument("cluster size", $"must be at least 2, got {clusterSize}");
+        }
+
+        Share = share;
+        ClusterSize = clusterSize;
+        Seed = seed;
+    }
+
+    public double Share { get; }
+
+    public int ClusterSize { get; }
+
+    public long Seed { get; }
+
+    /// <summary>
+    /// Clusters of <paramref name="candidates"/> (item indices of stills, with their groups): each chosen still is keyed by
+    /// one attribute picked by a hash of (seed, item); a key's stills are shuffled and cut into full clusters. Stills not
+    /// chosen, and a key's remainder, are not returned (the caller keeps them as units of their own).
+    /// </summary>
+    public IReadOnlyList<int[]> Build(IReadOnlyList<(int Item, string Group)> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var buckets = new SortedDictionary<string, List<int>>(StringComparer.Ordinal);
+        foreach (var (item, group) in candidates)
+        {
+            ulong hash = BatchSampler.Mix((ulong)Seed ^ BatchSampler.Mix((ulong)item + 0x632BE59BD9B4E019UL));
+            if ((hash >> 11) * (1.0 / (1UL << 53)) >= Share)
+            {
+                continue;
+            }
+
+            var objects = group.Split('+').Select(o => o.Split('-')).ToArray();
+            int attributes = objects[0].Length;
+            if (objects.Any(o => o.Length != attributes))
+            {
+                continue;
+            }
+
+            int attribute = (int)(BatchSampler.Mix(hash) % (ulong)attributes);
+            string key = attribute + ":" + string.Join(",", objects.Select(o => o[attribute]).Order(StringComparer.Ordinal));
+            if (!buckets.TryGetValue(key, out var members))
+            {
+                buckets[key] = members = [];
+            }
+
+            members.Add(item);
+        }
+
+        var clusters = new List<int[]>();
+        ulong state = BatchSampler.Mix((ulong)Seed + 0xD1B54A32D192ED03UL);
+        foreach (var members in buckets.Values)
+        {
+            for (int i = members.Count - 1; i > 0; i--)
+            {
+                state += 0x9E3779B97F4A7C15UL;
+                int j = (int)(BatchSampler.Mix(state) % (ulong)(i + 1));
+                (members[i], members[j]) = (members[j], members[i]);
+            }
+
+            for (int start = 0; start + ClusterSize <= members.Count; start += ClusterSize)
+            {
+                clusters.Add(members.GetRange(start, ClusterSize).ToArray());
+            }
+        }
+
+        return clusters;
+    }
+}
