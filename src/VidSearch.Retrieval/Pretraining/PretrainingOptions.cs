@@ -150,7 +150,7 @@ public sealed record PretrainingOptions
 /// <summary>Named sizes of CLIP to pretrain here, on 2 CPU cores.</summary>
 public static class PretrainingPresets
 {
-    public static IReadOnlyList<string> Names => ["tiny", "tiny96", "tiny96-p24", "micro"];
+    public static IReadOnlyList<string> Names => ["tiny", "tiny96", "micro"];
 
     public static ClipConfig Get(string name) => name switch
     {
@@ -159,9 +159,6 @@ public static class PretrainingPresets
             textWidth: 128, textLayers: 4, textHeads: 4, embedDim: 128),
         // tiny with 96x96 images (37 tokens): small objects span 11.5 px instead of 7.7 px, about 1.6x the CPU per sample.
         "tiny96" => ClipConfig.Create(imageSize: 96, patch: 16, visionWidth: 128, visionLayers: 4, visionHeads: 4,
-            textWidth: 128, textLayers: 4, textHeads: 4, embedDim: 128),
-        // tiny96 in 24x24 patches: the same pixels in 17 tokens instead of 37, about half the vision tower's compute.
-        "tiny96-p24" => ClipConfig.Create(imageSize: 96, patch: 24, visionWidth: 128, visionLayers: 4, visionHeads: 4,
             textWidth: 128, textLayers: 4, textHeads: 4, embedDim: 128),
         // For tests: trains in seconds (same 17 image tokens, narrower and shallower).
         "micro" => ClipConfig.Create(imageSize: 64, patch: 16, visionWidth: 64, visionLayers: 2, visionHeads: 2,
