@@ -49,6 +49,23 @@ public class StripPretrainingTests
     }
 
     [Fact]
+    public async Task Confuser_clusters_replace_single_stills_and_every_item_stays_in_exactly_one_unit()
+    {
+        using var temp = new TempDirectory();
+        var (_, data) = await Prepared(temp, stills: 60, strips: 8, seed: 3);
+        var plain = ClipPretrainer.TrainingUnits(data);
+        var hard = ClipPretrainer.TrainingUnits(data, new ConfuserClusters(share: 1, clusterSize: 2, seed: 1));
+
+        Assert.Equal(Enumerable.Range(0, data.Count), hard.SelectMany(u => u).Order());
+        Assert.True(hard.Count < plain.Count);
+        var clusters = hard.Where(u => u.Length == 2 && !data.Pairs[u[0]].IsStrip).ToList();
+        Assert.NotEmpty(clusters);
+        Assert.All(clusters, c => Assert.False(data.Pairs[c[1]].IsStrip));
+        // Twin strips keep their own units.
+        Assert.Equal(plain.Where(u => data.Pairs[u[0]].IsStrip).Select(u => string.Join(",", u)), hard.Where(u => data.Pairs[u[0]].IsStrip).Select(u => string.Join(",", u)));
+    }
+
+    [Fact]
     public void Mirror_twin_stills_batch_by_unit_while_a_still_group_alone_does_not_batch()
     {
         Assert.Equal("still-1", new ImageTextPair("a", "a.png", ["x"], "train", Group: "red-circle@left", Unit: "still-1").BatchKey);
