@@ -83,6 +83,26 @@ public class ClipPretrainerTests
         Assert.Contains(option, error.Message);
     }
 
+    [Theory]
+    [InlineData(1.5, 8, 0, "--hard-batches")]
+    [InlineData(-0.5, 8, 0, "--hard-batches")]
+    [InlineData(0.5, 1, 0, "--hard-batch-cluster")]
+    [InlineData(0.5, 1000, 0, "--hard-batch-cluster")]
+    [InlineData(0, 8, -1, "--text-contrast")]
+    [InlineData(0, 8, double.NaN, "--text-contrast")]
+    public void Absurd_hard_batches_and_text_contrast_are_clear_errors(double share, int cluster, double textContrast, string option)
+    {
+        var options = new PretrainingOptions
+        {
+            Config = PretrainingPresets.Get("micro"),
+            HardBatches = share,
+            HardBatchClusterSize = cluster,
+            TextContrast = textContrast,
+        };
+        var error = Assert.Throws<VidSearchException>(options.Validate);
+        Assert.Contains(option, error.Message);
+    }
+
     [Fact]
     public async Task The_logit_scale_starts_from_the_given_temperature()
     {
