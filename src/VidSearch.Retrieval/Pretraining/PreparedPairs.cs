@@ -116,7 +116,16 @@ public sealed class PreparedPairs
 
         var preprocessor = new ClipPreprocessor(preprocess);
         int imageLength = preprocessor.ImageLength;
-        var pixels = new float[checked((long)frames * imageLength)];
+        long floats = (long)frames * imageLength;
+        if (floats > Array.MaxLength)
+        {
+            // One float array holds the preprocessed pixels of every frame (a batch is an index_select from one tensor).
+            throw new VidSearchException(ErrorKind.InvalidInput, "training data",
+                $"{frames} images of {imageLength} floats each ({floats} floats) exceed one array's {Array.MaxLength}; " +
+                $"use at most {Array.MaxLength / imageLength} images (--max-pairs) or a smaller image size");
+        }
+
+        var pixels = new float[floats];
         long done = 0;
         try
         {

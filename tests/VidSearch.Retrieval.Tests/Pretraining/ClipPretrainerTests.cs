@@ -1,4 +1,5 @@
 using VidSearch.Core;
+using VidSearch.Media.Preprocessing;
 using VidSearch.Models.Tokenization;
 using VidSearch.Retrieval.Pretraining;
 using VidSearch.Retrieval.Training;
@@ -258,6 +259,17 @@ public class ClipPretrainerTests
 
         var error = Assert.Throws<VidSearchException>(() => new PretrainingOptions { Config = PretrainingPresets.Get("micro"), VisionPositionInitStd = 0 }.Validate());
         Assert.Contains("--position-init-std", error.Message);
+    }
+
+    [Fact]
+    public void More_pixels_than_one_array_holds_is_a_clear_error_naming_the_limit()
+    {
+        // 24000 stills of 2048 px would need 24000 x 3 x 2048 x 2048 floats; refused before reading any image.
+        var pairs = Enumerable.Range(0, 24000).Select(i => new ImageTextPair($"s{i}", "/nonexistent.png", ["a red circle"], "train")).ToList();
+        var error = Assert.Throws<VidSearchException>(() => PreparedPairs.Load(pairs, PreprocessConfig.Clip(2048), ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary), 32,
+            cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("exceed one array", error.Message);
+        Assert.Contains("--max-pairs", error.Message);
     }
 
     [Fact]
