@@ -131,7 +131,7 @@ public sealed class ClipPretrainer
                 },
                 progress,
                 cancellationToken,
-                unitBatch => unitBatch.Sum(u => units[u].Length));
+                BatchUnits.ItemCounter(units));
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
             tokens.Release();
 

@@ -74,13 +74,7 @@ public sealed class ConfuserClusters
         ulong state = BatchSampler.Mix((ulong)Seed + 0xD1B54A32D192ED03UL);
         foreach (var members in buckets.Values)
         {
-            for (int i = members.Count - 1; i > 0; i--)
-            {
-                state += 0x9E3779B97F4A7C15UL;
-                int j = (int)(BatchSampler.Mix(state) % (ulong)(i + 1));
-                (members[i], members[j]) = (members[j], members[i]);
-            }
-
+            BatchSampler.Shuffle(members, ref state);
             for (int start = 0; start + ClusterSize <= members.Count; start += ClusterSize)
             {
                 clusters.Add(members.GetRange(start, ClusterSize).ToArray());

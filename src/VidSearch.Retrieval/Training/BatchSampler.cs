@@ -52,12 +52,7 @@ public sealed class BatchSampler
         }
 
         ulong state = Mix((ulong)Seed ^ Mix((ulong)epoch + 0x9E3779B97F4A7C15UL));
-        for (int i = Count - 1; i > 0; i--)
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            int j = (int)(Mix(state) % (ulong)(i + 1));
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        Shuffle(order, ref state);
 
         var batches = new int[BatchesPerEpoch][];
         for (int b = 0; b < batches.Length; b++)
@@ -71,6 +66,17 @@ public sealed class BatchSampler
 
     /// <summary>A seed derived from (seed, epoch) for torch's generator.</summary>
     public static long EpochSeed(long seed, int epoch) => (long)(Mix((ulong)seed + Mix((ulong)epoch + 1)) >> 1);
+
+    /// <summary>Fisher-Yates shuffle of <paramref name="items"/> driven by a SplitMix64 stream that advances <paramref name="state"/>.</summary>
+    internal static void Shuffle<T>(IList<T> items, ref ulong state)
+    {
+        for (int i = items.Count - 1; i > 0; i--)
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            int j = (int)(Mix(state) % (ulong)(i + 1));
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
 
     /// <summary>SplitMix64's finaliser: a well-mixed 64-bit hash of <paramref name="z"/>.</summary>
     internal static ulong Mix(ulong z)

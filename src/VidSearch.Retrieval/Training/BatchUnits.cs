@@ -36,6 +36,10 @@ public static class BatchUnits
         return members.Select(m => m.ToArray()).ToList();
     }
 
+    /// <summary>Counts the items of a batch of units (for <see cref="Trainer.Fit"/>'s throughput figures).</summary>
+    public static Func<int[], int> ItemCounter(IReadOnlyList<int[]> units)
+        => unitBatch => unitBatch.Sum(u => units[u].Length);
+
     /// <summary>
     /// Units per batch so that a batch holds about <paramref name="itemBatch"/> items on average (at least 2, at most
     /// every unit).

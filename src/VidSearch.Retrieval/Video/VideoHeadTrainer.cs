@@ -104,7 +104,7 @@ public static class VideoHeadTrainer
         }
 
         var clock = Stopwatch.StartNew();
-        var log = trainer.Fit(units.Count, Loss, validate, progress, ct, batch => batch.Sum(u => units[u].Length));
+        var log = trainer.Fit(units.Count, Loss, validate, progress, ct, BatchUnits.ItemCounter(units));
         model.SetTraining(false);
         if (lastR1 is null && validation is not null && validate is not null)
         {
