@@ -98,6 +98,23 @@ public class PreprocessingTests
     }
 
     [Fact]
+    public void Bytes_through_the_normalisation_table_are_exactly_the_processed_floats()
+    {
+        var pre = new ClipPreprocessor(PreprocessConfig.Clip(64));
+        var image = Pattern(150, 97, seed: 4);
+        var floats = new float[pre.ImageLength];
+        var bytes = new byte[pre.ImageLength];
+        pre.Process(image, floats);
+        pre.ProcessToBytes(image, bytes);
+        var table = pre.NormalizationTable();
+        int plane = 64 * 64;
+        var rebuilt = bytes.Select((b, i) => table[((i / plane) * 256) + b]).ToArray();
+        Assert.Equal(floats, rebuilt);
+        Assert.True(bytes.Distinct().Count() > 50, "the pattern gives many distinct byte values");
+        Assert.Throws<ArgumentException>(() => pre.ProcessToBytes(image, new byte[10]));
+    }
+
+    [Fact]
     public void Crop_offsets_round_half_to_even_like_python()
     {
         Assert.Equal(0, ClipPreprocessor.CropOffset(225, 224));  // round(0.5) = 0

@@ -80,17 +80,47 @@ public sealed class ClipPreprocessor
             throw new ArgumentException($"destination holds {destination.Length} floats, expected {ImageLength}", nameof(destination));
         }
 
-        int size = ImageSize;
-        var (resizedWidth, resizedHeight) = ResizedSize(image.Width, image.Height, size);
-        int left = CropOffset(resizedWidth, size);
-        int top = CropOffset(resizedHeight, size);
-        var resized = resizer.Resize(image, resizedWidth, resizedHeight, left, top, size, size);
-        int plane = size * size;
+        var resized = ResizeAndCrop(image);
+        int plane = ImageSize * ImageSize;
         for (int i = 0; i < plane; i++)
         {
             destination[i] = lookup[resized[i * 3]];
             destination[plane + i] = lookup[256 + resized[(i * 3) + 1]];
             destination[(2 * plane) + i] = lookup[512 + resized[(i * 3) + 2]];
         }
+    }
+
+    /// <summary>
+    /// The resized and cropped image before scaling and normalisation, channel-major (3 x size x size bytes): a quarter
+    /// of <see cref="Process"/>'s memory; <see cref="NormalizationTable"/> maps each byte to the float Process writes.
+    /// </summary>
+    public void ProcessToBytes(RgbImage image, Span<byte> destination)
+    {
+        if (destination.Length != ImageLength)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} bytes, expected {ImageLength}", nameof(destination));
+        }
+
+        var resized = ResizeAndCrop(image);
+        int plane = ImageSize * ImageSize;
+        for (int i = 0; i < plane; i++)
+        {
+            destination[i] = resized[i * 3];
+            destination[plane + i] = resized[(i * 3) + 1];
+            destination[(2 * plane) + i] = resized[(i * 3) + 2];
+        }
+    }
+
+    /// <summary>The float of channel c for byte value v at index c * 256 + v: (v / 255 - mean[c]) / std[c] in float32.</summary>
+    public float[] NormalizationTable() => (float[])lookup.Clone();
+
+    /// <summary>Interleaved RGB bytes of the center crop after the short-side resize.</summary>
+    private byte[] ResizeAndCrop(RgbImage image)
+    {
+        int size = ImageSize;
+        var (resizedWidth, resizedHeight) = ResizedSize(image.Width, image.Height, size);
+        int left = CropOffset(resizedWidth, size);
+        int top = CropOffset(resizedHeight, size);
+        return resizer.Resize(image, resizedWidth, resizedHeight, left, top, size, size);
     }
 }

@@ -337,7 +337,7 @@ public sealed class ClipPretrainer
         }
 
         using var index = tensor(frames.ToArray());
-        return data.FrameTensor.index_select(0, index);
+        return data.Frames(index);
     }
 
     /// <summary>Token ids [B, L] trimmed to the batch's last end token, and the end positions.</summary>

@@ -7,16 +7,24 @@ namespace VidSearch.Retrieval.Pretraining;
 
 /// <summary>
 /// Image-text pairs loaded once for training: images (every frame of a film strip) preprocessed exactly as at
-/// inference (CLIP preprocessing at the model's size) into one float array, every caption tokenized with the real
-/// CLIP tokenizer.
+/// inference (CLIP preprocessing at the model's size), every caption tokenized with the real CLIP tokenizer.
+/// The frames are kept as their resized and cropped bytes in one native [frames, 3, H, W] uint8 tensor (a quarter of
+/// the memory of floats, and no managed array's length limit); a batch is normalised when it is taken, through the
+/// preprocessor's own byte-to-float table, so it holds exactly the floats <see cref="ClipPreprocessor.Process"/> writes.
 /// </summary>
 public sealed class PreparedPairs
 {
-    private PreparedPairs(IReadOnlyList<ImageTextPair> pairs, float[] pixels, int imageLength, int[] frameStart, TokenBatch[] captions)
+    private readonly TorchSharp.torch.Tensor frameBytes;
+    private readonly TorchSharp.torch.Tensor normalization;
+    private readonly TorchSharp.torch.Tensor channelOffsets;
+
+    private PreparedPairs(IReadOnlyList<ImageTextPair> pairs, TorchSharp.torch.Tensor frameBytes, float[] normalization, int imageSize, int[] frameStart, TokenBatch[] captions)
     {
         Pairs = pairs;
-        Pixels = pixels;
-        ImageLength = imageLength;
+        this.frameBytes = frameBytes;
+        this.normalization = TorchSharp.torch.tensor(normalization).DetachFromDisposeScope();
+        channelOffsets = TorchSharp.torch.tensor(new long[] { 0, 256, 512 }).view(1, 3, 1, 1).DetachFromDisposeScope();
+        ImageSize = imageSize;
         FrameStart = frameStart;
         Captions = captions;
         GroupIds = PositiveIdsOf(pairs);
@@ -27,35 +35,32 @@ public sealed class PreparedPairs
 
     public int Count => Pairs.Count;
 
-    /// <summary>NCHW normalised pixels of every frame (one per still, <see cref="ImageTextPair.Frames"/> per strip), one after the other.</summary>
-    public float[] Pixels { get; }
+    /// <summary>Frames held: one per still, <see cref="ImageTextPair.Frames"/> per strip.</summary>
+    public long FrameCount => frameBytes.shape[0];
 
-    /// <summary>Floats of one preprocessed frame.</summary>
-    public int ImageLength { get; }
+    /// <summary>Side of a preprocessed frame in pixels.</summary>
+    public int ImageSize { get; }
 
-    /// <summary>
-    /// <see cref="Pixels"/> as one [frames, 3, H, W] tensor that shares the array's memory (TorchSharp pins it, no
-    /// copy), so a batch is an index_select into native memory freed with the batch, instead of a fresh managed buffer
-    /// per step that stays on the large-object heap until a full collection (which had doubled the peak memory).
-    /// </summary>
-    internal TorchSharp.torch.Tensor FrameTensor
+    /// <summary>Floats of one preprocessed frame (3 x size x size).</summary>
+    public int ImageLength => 3 * ImageSize * ImageSize;
+
+    /// <summary>The NCHW normalised pixels of one frame, as <see cref="ClipPreprocessor.Process"/> writes them.</summary>
+    public float[] FramePixels(long frame)
     {
-        get
-        {
-            if (frameTensor is null)
-            {
-                int size = (int)Math.Sqrt(ImageLength / 3);
-                // Created inside a caller's dispose scope on first use: detached, it lives as long as these pairs.
-                frameTensor = TorchSharp.torch.tensor(Pixels, [Pixels.LongLength / ImageLength, 3, size, size]).DetachFromDisposeScope();
-            }
-
-            return frameTensor;
-        }
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var index = TorchSharp.torch.tensor(new[] { frame });
+        return Frames(index).data<float>().ToArray();
     }
 
-    private TorchSharp.torch.Tensor? frameTensor;
+    /// <summary>[frames, 3, H, W] normalised float pixels of the frames at <paramref name="index"/> (int64).</summary>
+    internal TorchSharp.torch.Tensor Frames(TorchSharp.torch.Tensor index)
+    {
+        using var bytes = frameBytes.index_select(0, index);
+        using var codes = bytes.to(TorchSharp.torch.int64).add_(channelOffsets);
+        return normalization.take(codes);
+    }
 
-    /// <summary>Per pair, the index (in frames) of its first frame in <see cref="Pixels"/>.</summary>
+    /// <summary>Per pair, the index (in frames) of its first frame among the frames held.</summary>
     public int[] FrameStart { get; }
 
     /// <summary>Frames of every strip (all strips have the same count), 0 when there are none.</summary>
@@ -116,16 +121,18 @@ public sealed class PreparedPairs
 
         var preprocessor = new ClipPreprocessor(preprocess);
         int imageLength = preprocessor.ImageLength;
-        long floats = (long)frames * imageLength;
-        if (floats > Array.MaxLength)
+        long bytesNeeded = (long)frames * imageLength;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytesNeeded > available / 2)
         {
-            // One float array holds the preprocessed pixels of every frame (a batch is an index_select from one tensor).
+            // Refused before reading any image: the frames would not fit beside the model and its batches.
             throw new VidSearchException(ErrorKind.InvalidInput, "training data",
-                $"{frames} images of {imageLength} floats each ({floats} floats) exceed one array's {Array.MaxLength}; " +
-                $"use at most {Array.MaxLength / imageLength} images (--max-pairs) or a smaller image size");
+                $"{frames} images of {preprocess.ImageSize}x{preprocess.ImageSize} pixels need {bytesNeeded / (1024.0 * 1024 * 1024):F1} GiB, " +
+                $"more than half of the {available / (1024.0 * 1024 * 1024):F1} GiB of memory available; " +
+                $"use at most {available / 2 / imageLength} images (--max-pairs) or a smaller image size");
         }
 
-        var pixels = new float[floats];
+        var frameBytes = TorchSharp.torch.empty([frames, 3, preprocess.ImageSize, preprocess.ImageSize], TorchSharp.torch.uint8).DetachFromDisposeScope();
         long done = 0;
         try
         {
@@ -133,20 +140,33 @@ public sealed class PreparedPairs
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
+            frameBytes.Dispose();
             // The first failing image's own error (it names the file), not a wrapper.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
+        catch
+        {
+            frameBytes.Dispose();
+            throw;
+        }
 
         var captions = pairs.Select(p => tokenizer.EncodeBatch(p.Captions, maxTokens)).ToArray();
-        return new PreparedPairs(pairs, pixels, imageLength, frameStart, captions);
+        return new PreparedPairs(pairs, frameBytes, preprocessor.NormalizationTable(), preprocess.ImageSize, frameStart, captions);
 
         void LoadOne(int i)
         {
             var image = ImageFile.Read(pairs[i].ImagePath, cancellationToken);
             var parts = Frames(image, pairs[i]);
+            var bytes = new byte[parts.Count * imageLength];
             for (int f = 0; f < parts.Count; f++)
             {
-                preprocessor.Process(parts[f], pixels.AsSpan((frameStart[i] + f) * imageLength, imageLength));
+                preprocessor.ProcessToBytes(parts[f], bytes.AsSpan(f * imageLength, imageLength));
+            }
+
+            using (var source = TorchSharp.torch.tensor(bytes, [parts.Count, 3, preprocess.ImageSize, preprocess.ImageSize]))
+            using (var target = frameBytes.narrow(0, frameStart[i], parts.Count))
+            {
+                target.copy_(source);
             }
 
             long n = Interlocked.Increment(ref done);

@@ -262,13 +262,13 @@ public class ClipPretrainerTests
     }
 
     [Fact]
-    public void More_pixels_than_one_array_holds_is_a_clear_error_naming_the_limit()
+    public void More_pixels_than_memory_holds_is_a_clear_error_naming_the_limit()
     {
-        // 24000 stills of 2048 px would need 24000 x 3 x 2048 x 2048 floats; refused before reading any image.
+        // 24000 stills of 2048 px would need 24000 x 3 x 2048 x 2048 bytes (281 GiB); refused before reading any image.
         var pairs = Enumerable.Range(0, 24000).Select(i => new ImageTextPair($"s{i}", "/nonexistent.png", ["a red circle"], "train")).ToList();
         var error = Assert.Throws<VidSearchException>(() => PreparedPairs.Load(pairs, PreprocessConfig.Clip(2048), ClipTokenizer.FromBpeFile(SharedData.ClipVocabulary), 32,
             cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Contains("exceed one array", error.Message);
+        Assert.Contains("24000 images of 2048x2048 pixels need 281.2 GiB", error.Message);
         Assert.Contains("--max-pairs", error.Message);
     }
 

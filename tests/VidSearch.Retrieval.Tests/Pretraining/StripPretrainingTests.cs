@@ -27,13 +27,13 @@ public class StripPretrainingTests
         var firstStrip = pairs.FindIndex(p => p.IsStrip);
         Assert.Equal(firstStrip, data.FrameStart[firstStrip]);
         Assert.Equal(firstStrip + 4, data.FrameStart[firstStrip + 1]);
-        Assert.Equal(12 + 8 * 4, data.Pixels.Length / data.ImageLength);
+        Assert.Equal(12 + 8 * 4, data.FrameCount);
 
         // Frame 2 of the first strip is the third quarter of the PNG, preprocessed like any image.
         var strip = ImageFile.Read(pairs[firstStrip].ImagePath, TestContext.Current.CancellationToken);
         var expected = new float[data.ImageLength];
         new ClipPreprocessor(PreprocessConfig.Clip(config.ImageSize)).Process(strip.Crop(2 * strip.Width / 4, 0, strip.Width / 4, strip.Height), expected);
-        Assert.Equal(expected, data.Pixels.AsSpan((firstStrip + 2) * data.ImageLength, data.ImageLength).ToArray());
+        Assert.Equal(expected, data.FramePixels(firstStrip + 2));
 
         // Stills of one content share a positive id; a strip is positive only to itself, even with its twin's group.
         Assert.NotEqual(data.GroupIds[firstStrip], data.GroupIds[firstStrip + 1]);
