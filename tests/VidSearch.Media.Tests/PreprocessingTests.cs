@@ -42,6 +42,23 @@ public class PreprocessingTests
     }
 
     [Fact]
+    public void The_vectorized_passes_give_the_scalar_bytes()
+    {
+        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx2.IsSupported, "the vectorized passes need SSE4.1 and AVX2");
+        var scalar = new BicubicResizer(vectorized: false);
+        var simd = new BicubicResizer();
+        foreach (var (w, h, ow, oh) in new[] { (1280, 720, 398, 224), (256, 144, 100, 56), (97, 61, 356, 224), (150, 250, 112, 186), (1000, 13, 17, 9), (7, 5, 3, 2), (33, 33, 33, 8) })
+        {
+            var image = Pattern(w, h, seed: (w * 7) + h);
+            Assert.Equal(scalar.Resize(image, ow, oh).Pixels, simd.Resize(image, ow, oh).Pixels);
+
+            // The centre crop that preprocessing takes: a window of the resized image.
+            int cw = Math.Min(ow, oh), left = (ow - cw) / 2, top = (oh - cw) / 2;
+            Assert.Equal(scalar.Resize(image, ow, oh, left, top, cw, cw), simd.Resize(image, ow, oh, left, top, cw, cw));
+        }
+    }
+
+    [Fact]
     public void Process_resizes_the_short_side_crops_the_center_and_normalises()
     {
         var pre = new ClipPreprocessor();

@@ -75,7 +75,9 @@ public sealed record PhaseTiming(string Phase, long Frames, double Seconds)
 public sealed record IndexBenchmarkResult(
     int Videos,
     int VideosIndexed,
-    PhaseTiming DecodeAndPreprocess,
+    PhaseTiming Decode,
+    PhaseTiming Preprocess,
+    PhaseTiming ScalarPreprocess,
     PhaseTiming EncodeOnlyBefore,
     PhaseTiming EncodeOnlyAfter,
     PhaseTiming Pipeline,
@@ -93,7 +95,7 @@ public sealed record IndexBenchmarkResult(
 
 /// <summary>
 /// `vidsearch bench index`: in one run, (1) decodes and preprocesses the sampled frames of the videos into memory
-/// (timed for information), (2) encodes them alone, in the batches the pipeline would make (per video, BatchSize
+/// (each step timed for information), (2) encodes them alone, in the batches the pipeline would make (per video, BatchSize
 /// frames) - the image-encoding baseline, (3) indexes the same videos into a fresh collection with the
 /// <see cref="Indexer"/> and the embedder `vidsearch index` uses (probe, decode, preprocess, encode, store), (4)
 /// encodes alone again. Reports frames/s of each and pipeline / encode-only.
@@ -117,6 +119,9 @@ public static class IndexBenchmark
         var usable = new List<string>();
         long decodedFrames = 0;
         var clock = Stopwatch.StartNew();
+        var preprocessClock = new Stopwatch();
+        var scalarPreprocessor = new ClipPreprocessor(encoder.Preprocess, new BicubicResizer(vectorized: false));
+        var scalarClock = new Stopwatch();
         for (int v = 0; v < files.Count && decodedFrames < options.MaxFrames; v++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -138,15 +143,33 @@ public static class IndexBenchmark
             }
 
             usable.Add(files[v]);
+            preprocessClock.Start();
             for (int start = 0; start < images.Count; start += options.BatchSize)
             {
                 batches.Add(preprocessor.ProcessBatch(images.GetRange(start, Math.Min(options.BatchSize, images.Count - start))));
             }
 
+            preprocessClock.Stop();
+
+            // The same frames through the scalar resizer (the reference): timed apart, and they must give the same floats.
+            scalarClock.Start();
+            var scalar = scalarPreprocessor.ProcessBatch(images);
+            scalarClock.Stop();
+            int offset = batches.Count - ((images.Count + options.BatchSize - 1) / options.BatchSize);
+            for (int i = 0; i < images.Count; i++)
+            {
+                if (!scalar.Image(i).SequenceEqual(batches[offset + (i / options.BatchSize)].Image(i % options.BatchSize)))
+                {
+                    throw new InvalidOperationException($"the vectorized and scalar resizers differ on frame {i} of {files[v]}");
+                }
+            }
+
             decodedFrames += images.Count;
         }
 
-        var decode = new PhaseTiming("decode + preprocess (serial)", decodedFrames, clock.Elapsed.TotalSeconds);
+        var decode = new PhaseTiming("decode (serial)", decodedFrames, (clock.Elapsed - preprocessClock.Elapsed - scalarClock.Elapsed).TotalSeconds);
+        var scalarPreprocess = new PhaseTiming("preprocess, scalar resize", decodedFrames, scalarClock.Elapsed.TotalSeconds);
+        var preprocess = new PhaseTiming("preprocess (serial)", decodedFrames, preprocessClock.Elapsed.TotalSeconds);
         if (usable.Count == 0)
         {
             throw new VidSearchException(ErrorKind.InvalidInput, string.Join(", ", options.Inputs), "none of the videos could be decoded");
@@ -182,7 +205,7 @@ public static class IndexBenchmark
         }
 
         var after = EncodeOnly("encode only (after)", encoder, batches, progress, cancellationToken);
-        return new IndexBenchmarkResult(usable.Count, report.Added + report.Updated, decode, before, after, pipeline,
+        return new IndexBenchmarkResult(usable.Count, report.Added + report.Updated, decode, preprocess, scalarPreprocess, before, after, pipeline,
             options.Index.EmbedConcurrency, options.BatchSize, options.Strategy.Name, report.Failures);
     }
 

@@ -51,7 +51,7 @@ public static class BenchIndexCommand
                 JsonOutput.Write(new
                 {
                     result.Videos, result.VideosIndexed, result.Jobs, result.BatchSize, result.Strategy, model = opened.Model.ModelId,
-                    phases = new[] { result.DecodeAndPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter }
+                    phases = new[] { result.Decode, result.Preprocess, result.ScalarPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter }
                         .Select(p => new { p.Phase, p.Frames, p.Seconds, p.FramesPerSecond }),
                     result.EncodeOnlyFramesPerSecond, pipelineFramesPerSecond = result.Pipeline.FramesPerSecond, result.Ratio, result.Failures,
                     processors = Environment.ProcessorCount,
@@ -60,11 +60,12 @@ public static class BenchIndexCommand
             }
 
             Console.WriteLine($"{result.Videos} videos, sampling {result.Strategy}, batch {result.BatchSize}, {result.Jobs} jobs, model {opened.Model.ModelId}, {Environment.ProcessorCount} cores");
-            foreach (var p in new[] { result.DecodeAndPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter })
+            foreach (var p in new[] { result.Decode, result.Preprocess, result.ScalarPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter })
             {
                 Console.WriteLine($"  {p.Phase,-30} {p.Frames,7} frames {p.Seconds,8:0.00} s {p.FramesPerSecond,9:0.0} frames/s");
             }
 
+            Console.WriteLine($"preprocess speed-up over the scalar resize: {result.ScalarPreprocess.Seconds / Math.Max(result.Preprocess.Seconds, 1e-9):0.00}x");
             Console.WriteLine($"pipeline / encode-only: {result.Ratio:0.000} (target >= 0.9)");
             foreach (var failure in result.Failures)
             {
