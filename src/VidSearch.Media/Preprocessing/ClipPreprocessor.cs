@@ -87,13 +87,23 @@ public sealed class ClipPreprocessor
             throw new ArgumentException($"destination holds {destination.Length} floats, expected {ImageLength}", nameof(destination));
         }
 
-        var resized = ResizeAndCrop(image);
-        int plane = ImageSize * ImageSize;
-        for (int i = 0; i < plane; i++)
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(ImageLength);
+        try
         {
-            destination[i] = lookup[resized[i * 3]];
-            destination[plane + i] = lookup[256 + resized[(i * 3) + 1]];
-            destination[(2 * plane) + i] = lookup[512 + resized[(i * 3) + 2]];
+            ProcessToBytes(image, bytes.AsSpan(0, ImageLength));
+            int plane = ImageSize * ImageSize;
+            for (int c = 0; c < 3; c++)
+            {
+                var table = lookup.AsSpan(c * 256, 256);
+                for (int i = c * plane; i < (c + 1) * plane; i++)
+                {
+                    destination[i] = table[bytes[i]];
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 
