@@ -160,7 +160,7 @@ public static class IndexBenchmark
             {
                 if (!scalar.Image(i).SequenceEqual(batches[offset + (i / options.BatchSize)].Image(i % options.BatchSize)))
                 {
-                    throw new InvalidOperationException($"the vectorized and scalar resizers differ on frame {i} of {files[v]}");
+                    throw new VidSearchException(ErrorKind.Incompatible, files[v], $"the vectorized and scalar resizers differ on frame {i} (a bug: please report it)");
                 }
             }
 

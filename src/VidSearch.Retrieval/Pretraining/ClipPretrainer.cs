@@ -337,7 +337,7 @@ public sealed class ClipPretrainer
         }
 
         using var index = tensor(frames.ToArray());
-        return data.Frames(index);
+        return data.NormalizedFrames(index);
     }
 
     /// <summary>Token ids [B, L] trimmed to the batch's last end token, and the end positions.</summary>

@@ -49,11 +49,11 @@ public sealed class PreparedPairs
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
         using var index = TorchSharp.torch.tensor(new[] { frame });
-        return Frames(index).data<float>().ToArray();
+        return NormalizedFrames(index).data<float>().ToArray();
     }
 
     /// <summary>[frames, 3, H, W] normalised float pixels of the frames at <paramref name="index"/> (int64).</summary>
-    internal TorchSharp.torch.Tensor Frames(TorchSharp.torch.Tensor index)
+    internal TorchSharp.torch.Tensor NormalizedFrames(TorchSharp.torch.Tensor index)
     {
         using var bytes = frameBytes.index_select(0, index);
         using var codes = bytes.to(TorchSharp.torch.int64).add_(channelOffsets);
