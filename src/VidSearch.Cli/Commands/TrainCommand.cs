@@ -38,12 +38,13 @@ public static class TrainCommand
         var hardBatches = new Option<double>("--hard-batches") { Description = "Share of training stills batched in clusters of confusers (same shapes, colours or sizes, bound otherwise): harder negatives per batch.", DefaultValueFactory = _ => 0 };
         var hardCluster = new Option<int>("--hard-batch-cluster") { Description = "Stills per cluster of confusers.", DefaultValueFactory = _ => 8 };
         var textContrast = new Option<double>("--text-contrast") { Description = "Weight of an auxiliary caption-caption contrastive term (paraphrases of one item are positives): makes the text tower separate captions that differ in one word.", DefaultValueFactory = _ => 0 };
+        var shards = new Option<int>("--shards") { Description = "Cut each batch into this many shards trained in parallel, one thread each (data parallelism; 1 = libtorch's own threads over the whole batch).", DefaultValueFactory = _ => 1 };
         var maxStrips = new Option<int?>("--max-strips") { Description = "Use at most this many training film strips (0 = stills only)." };
         var vocab = new Option<string?>("--vocab") { Description = "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); default VIDSEARCH_CLIP_VOCAB." };
         var json = CommonOptions.Json();
         var command = new Command("clip", "Pretrain a small CLIP from scratch on still image-caption pairs (symmetric InfoNCE), with checkpoints and resume.")
         {
-            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, temperature, hardBatches, hardCluster, textContrast, vocab, json,
+            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, temperature, hardBatches, hardCluster, textContrast, shards, vocab, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -72,6 +73,7 @@ public static class TrainCommand
                 HardBatches = parse.GetValue(hardBatches),
                 HardBatchClusterSize = parse.GetValue(hardCluster),
                 TextContrast = parse.GetValue(textContrast),
+                Shards = parse.GetValue(shards),
                 Trainer = PretrainingOptions.DefaultTrainer with
                 {
                     Epochs = parse.GetValue(epochs),
@@ -114,6 +116,7 @@ public static class TrainCommand
                     hardBatches = options.HardBatches,
                     hardBatchCluster = options.HardBatchClusterSize,
                     textContrast = options.TextContrast,
+                    shards = options.Shards,
                     positionInitStd = options.VisionPositionInitStd,
                     maxPairs = options.MaxTrainPairs,
                     maxStrips = options.MaxTrainStrips,

@@ -106,12 +106,19 @@ public sealed class ClipPretrainer
             }
 
             using var trainer = new Trainer(modules, trainerOptions);
+            using var sharded = options.Shards > 1
+                ? new ShardedContrastiveStep(options.Shards, model, tokens.TextFeatures, trainData, modules, pooling, options.TextContrast)
+                : null;
+            int? ImageSizeNow() => trainer.Epoch < options.LowResolutionEpochs ? options.LowResolution : null;
+            int[] Items(int[] unitBatch) => unitBatch.SelectMany(u => units[u]).ToArray();
+            Func<int[], double> step = sharded is not null
+                ? unitBatch => sharded.Run(Items(unitBatch), trainer.Step, ImageSizeNow())
+                : unitBatch => Trainer.Backward(Loss(model, tokens.TextFeatures, trainData, Items(unitBatch), trainer.Step, pooling, ImageSizeNow(), options.TextContrast));
             var valGallery = Enumerable.Range(0, valData.Count).ToArray();
             var trainClock = Stopwatch.StartNew();
-            var log = trainer.Fit(
+            var log = trainer.FitSteps(
                 units.Count,
-                unitBatch => Loss(model, tokens.TextFeatures, trainData, unitBatch.SelectMany(u => units[u]).ToArray(), trainer.Step, pooling,
-                    trainer.Epoch < options.LowResolutionEpochs ? options.LowResolution : null, options.TextContrast),
+                step,
                 _ =>
                 {
                     tokens.WriteBack();
@@ -220,18 +227,41 @@ public sealed class ClipPretrainer
     internal static Tensor Loss(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, int[] batch, long step,
         StripPooling? pooling = null, int? imageSize = null, double textContrast = 0)
     {
-        var image = nn.functional.normalize(VisualFeatures(model, data, batch, pooling, imageSize), dim: -1);
-        var (ids, ends) = Tokens(data, batch, item => CaptionFor(data, item, step));
+        var features = Features(model, textFeatures, data, batch, step, pooling, imageSize, textContrast);
+        return ContrastiveLoss(model, data, batch, features.Image, features.Text, features.OtherText, textContrast);
+    }
+
+    /// <summary>
+    /// The normalised embeddings a batch's loss is computed from, in item order: image (or pooled strip) features, the
+    /// features of each item's caption of this step and, when <paramref name="textContrast"/> &gt; 0, of another caption.
+    /// Items are independent of each other here, so a batch may be cut into shards computed apart.
+    /// </summary>
+    internal static BatchFeatures Features(ClipModel model, Func<Tensor, Tensor, Tensor> textFeatures, PreparedPairs data, IReadOnlyList<int> items,
+        long step, StripPooling? pooling, int? imageSize, double textContrast)
+    {
+        var image = nn.functional.normalize(VisualFeatures(model, data, items, pooling, imageSize), dim: -1);
+        var (ids, ends) = Tokens(data, items, item => CaptionFor(data, item, step));
         var text = nn.functional.normalize(textFeatures(ids, ends), dim: -1);
+        Tensor? other = null;
+        if (textContrast > 0)
+        {
+            var (otherIds, otherEnds) = Tokens(data, items, item => OtherCaptionFor(data, item, step));
+            other = nn.functional.normalize(textFeatures(otherIds, otherEnds), dim: -1);
+        }
+
+        return new BatchFeatures(image, text, other);
+    }
+
+    /// <summary>Symmetric multi-positive InfoNCE of a whole batch from its features (see <see cref="Features"/>).</summary>
+    internal static Tensor ContrastiveLoss(ClipModel model, PreparedPairs data, int[] batch, Tensor image, Tensor text, Tensor? otherText, double textContrast)
+    {
         var scale = model.LogitScaleParameter.exp().clamp_max(100);
         var groups = tensor(batch.Select(i => (long)data.GroupIds[i]).ToArray());
         var positives = groups.unsqueeze(1).eq(groups.unsqueeze(0));
         var loss = SymmetricCrossEntropy(scale * image.matmul(text.t()), positives);
-        if (textContrast > 0)
+        if (otherText is not null)
         {
-            var (otherIds, otherEnds) = Tokens(data, batch, item => OtherCaptionFor(data, item, step));
-            var other = nn.functional.normalize(textFeatures(otherIds, otherEnds), dim: -1);
-            loss = loss + (textContrast * SymmetricCrossEntropy(scale * text.matmul(other.t()), positives));
+            loss = loss + (textContrast * SymmetricCrossEntropy(scale * text.matmul(otherText.t()), positives));
         }
 
         return loss;

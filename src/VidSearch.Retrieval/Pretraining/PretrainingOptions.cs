@@ -71,6 +71,12 @@ public sealed record PretrainingOptions
     /// </summary>
     public double TextContrast { get; init; }
 
+    /// <summary>
+    /// Shards each batch is cut into, whose forward and backward passes run in parallel with one torch thread each
+    /// (<see cref="ShardedContrastiveStep"/>); 1 = one pass over the whole batch with libtorch's own threads.
+    /// </summary>
+    public int Shards { get; init; } = 1;
+
     /// <summary>Stills per confuser cluster.</summary>
     public int HardBatchClusterSize { get; init; } = 8;
 
@@ -138,6 +144,11 @@ public sealed record PretrainingOptions
         if (HardBatchClusterSize < 2 || HardBatchClusterSize > Trainer.BatchSize)
         {
             throw VidSearchException.Argument("--hard-batch-cluster", $"must be in 2..{Trainer.BatchSize} (the batch size), got {HardBatchClusterSize}");
+        }
+
+        if (Shards < 1 || Shards > Math.Min(64, Trainer.BatchSize / 2))
+        {
+            throw VidSearchException.Argument("--shards", $"must be in 1..{Math.Min(64, Trainer.BatchSize / 2)} (at least 2 items per shard), got {Shards}");
         }
 
         if (MaxTrainPairs is < 2)

@@ -89,6 +89,24 @@ public sealed class Trainer : IDisposable
         Func<int[], int>? samplesOf = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        return FitSteps(itemCount, batch => Backward(loss(batch)), validate, progress, cancellationToken, samplesOf);
+    }
+
+    /// <summary>
+    /// As <see cref="Fit"/>, for a step that computes its gradients itself (e.g. in parts on several threads):
+    /// <paramref name="lossAndGradients"/> receives the item indices of a batch, adds the gradients of the batch's loss
+    /// to the trainable parameters' gradients (zeroed before each step) and returns the loss's value; the trainer then
+    /// clips the gradients and steps the optimizer.
+    /// </summary>
+    public TrainingLog FitSteps(
+        int itemCount,
+        Func<int[], double> lossAndGradients,
+        Func<int, IReadOnlyDictionary<string, double>>? validate = null,
+        IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default,
+        Func<int[], int>? samplesOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(lossAndGradients);
         var sampler = new BatchSampler(itemCount, Options.BatchSize, Options.Seed, Options.DropLast);
         long totalSteps = (long)Options.Epochs * sampler.BatchesPerEpoch;
         var schedule = new LearningRateSchedule(Options.LearningRate, Options.MinLearningRate, (long)(Options.WarmupFraction * totalSteps), totalSteps);
@@ -129,19 +147,12 @@ public sealed class Trainer : IDisposable
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.zero_grad();
-                    var batchLoss = loss(batches[b]);
-                    if (batchLoss.numel() != 1)
-                    {
-                        throw VidSearchException.Argument("loss", $"must return a scalar, got shape [{string.Join(", ", batchLoss.shape)}]");
-                    }
-
-                    value = batchLoss.item<float>();
+                    value = lossAndGradients(batches[b]);
                     if (!double.IsFinite(value))
                     {
                         throw new VidSearchException(ErrorKind.InvalidInput, "training", $"loss is {value} at step {Step} (epoch {epoch + 1}); lower the learning rate or check the data");
                     }
 
-                    batchLoss.backward();
                     if (Options.GradientClipNorm is double maxNorm)
                     {
                         nn.utils.clip_grad_norm_(trainable, maxNorm);
@@ -194,6 +205,23 @@ public sealed class Trainer : IDisposable
     }
 
     public void Dispose() => optimizer.Dispose();
+
+    /// <summary>Back-propagates a scalar loss (unless it is not finite) and returns its value.</summary>
+    public static double Backward(Tensor batchLoss)
+    {
+        if (batchLoss.numel() != 1)
+        {
+            throw VidSearchException.Argument("loss", $"must return a scalar, got shape [{string.Join(", ", batchLoss.shape)}]");
+        }
+
+        double value = batchLoss.item<float>();
+        if (double.IsFinite(value))
+        {
+            batchLoss.backward();
+        }
+
+        return value;
+    }
 
     private void SetTraining(bool training)
     {

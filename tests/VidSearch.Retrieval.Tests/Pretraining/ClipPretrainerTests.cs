@@ -91,7 +91,9 @@ public class ClipPretrainerTests
     [InlineData(0.5, 1000, 0, "--hard-batch-cluster")]
     [InlineData(0, 8, -1, "--text-contrast")]
     [InlineData(0, 8, double.NaN, "--text-contrast")]
-    public void Absurd_hard_batches_and_text_contrast_are_clear_errors(double share, int cluster, double textContrast, string option)
+    [InlineData(0, 8, 0, "--shards", 0)]
+    [InlineData(0, 8, 0, "--shards", 65)]
+    public void Absurd_hard_batches_text_contrast_and_shards_are_clear_errors(double share, int cluster, double textContrast, string option, int shards = 1)
     {
         var options = new PretrainingOptions
         {
@@ -99,6 +101,7 @@ public class ClipPretrainerTests
             HardBatches = share,
             HardBatchClusterSize = cluster,
             TextContrast = textContrast,
+            Shards = shards,
         };
         var error = Assert.Throws<VidSearchException>(options.Validate);
         Assert.Contains(option, error.Message);
@@ -171,8 +174,10 @@ public class ClipPretrainerTests
         Assert.True(contrast < plain - 0.2, $"mean cosine of mirror captions: {contrast:F3} with the caption-caption term, {plain:F3} without");
     }
 
-    [Fact]
-    public async Task Runs_with_the_same_seed_are_identical()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Runs_with_the_same_seed_are_identical(int shards)
     {
         using var temp = new TempDirectory();
         var pairs = await StaticWorld(temp, pairs: 400, seed: 9);
@@ -181,6 +186,7 @@ public class ClipPretrainerTests
         {
             Config = PretrainingPresets.Get("micro"),
             ValidationSize = 40,
+            Shards = shards,
             Trainer = PretrainingOptions.DefaultTrainer with { Epochs = 2, BatchSize = 32, Seed = 5 },
         };
 

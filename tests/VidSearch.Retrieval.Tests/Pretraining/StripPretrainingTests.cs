@@ -20,7 +20,7 @@ public class StripPretrainingTests
     public async Task Strips_load_as_their_frames_and_twins_form_one_training_unit()
     {
         using var temp = new TempDirectory();
-        var (pairs, data) = await Prepared(temp, stills: 12, strips: 8, seed: 3);
+        var (pairs, data) = await PretrainingWorlds.Prepared(temp, stills: 12, strips: 8, seed: 3);
         var config = PretrainingPresets.Get("micro");
 
         Assert.Equal(4, data.StripFrames);
@@ -52,7 +52,7 @@ public class StripPretrainingTests
     public async Task Confuser_clusters_replace_single_stills_and_every_item_stays_in_exactly_one_unit()
     {
         using var temp = new TempDirectory();
-        var (_, data) = await Prepared(temp, stills: 60, strips: 8, seed: 3);
+        var (_, data) = await PretrainingWorlds.Prepared(temp, stills: 60, strips: 8, seed: 3);
         var plain = ClipPretrainer.TrainingUnits(data);
         var hard = ClipPretrainer.TrainingUnits(data, new ConfuserClusters(share: 1, clusterSize: 2, seed: 1));
 
@@ -78,7 +78,7 @@ public class StripPretrainingTests
     public async Task A_fresh_strip_pooling_is_mean_pooling_and_a_trained_one_sees_order()
     {
         using var temp = new TempDirectory();
-        var (_, data) = await Prepared(temp, stills: 4, strips: 4, seed: 5);
+        var (_, data) = await PretrainingWorlds.Prepared(temp, stills: 4, strips: 4, seed: 5);
         var config = PretrainingPresets.Get("micro");
         manual_seed(1);
         using var model = new ClipModel(config, Tokenizer, "test");
@@ -152,7 +152,7 @@ public class StripPretrainingTests
         // the reversal metric each epoch and on the test strips). Learning the order itself takes far longer than a
         // unit test: docs/pretraining.md gives the measured figures of the tiny preset.
         using var temp = new TempDirectory();
-        var pairs = await World(temp, stills: 100, strips: 200, seed: 8, world: w => w with { MaxObjects = 1, TwoEventShare = 0, StripFrames = 2 });
+        var pairs = await PretrainingWorlds.StillsAndStrips(temp, stills: 100, strips: 200, seed: 8, world: w => w with { MaxObjects = 1, TwoEventShare = 0, StripFrames = 2 });
         var options = new PretrainingOptions
         {
             Config = PretrainingPresets.Get("micro"),
@@ -186,26 +186,6 @@ public class StripPretrainingTests
         var error = Assert.Throws<VidSearchException>(() => PreparedPairs.Load([pair], PreprocessConfig.Clip(64), Tokenizer, 32, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("odd.png", error.Message);
         Assert.Contains("multiple of 4", error.Message);
-    }
-
-    /// <summary>A small world's pairs, loaded for the micro preset (64 px).</summary>
-    private static async Task<(List<ImageTextPair> Pairs, PreparedPairs Data)> Prepared(TempDirectory temp, int stills, int strips, long seed)
-    {
-        var pairs = await World(temp, stills, strips, seed);
-        var data = PreparedPairs.Load(pairs, PreprocessConfig.Clip(PretrainingPresets.Get("micro").ImageSize), Tokenizer, 32,
-            cancellationToken: TestContext.Current.CancellationToken);
-        return (pairs, data);
-    }
-
-    private static async Task<List<ImageTextPair>> World(TempDirectory temp, int stills, int strips, long seed, Func<WorldOptions, WorldOptions>? world = null)
-    {
-        var options = new WorldOptions { Seed = seed, StaticPairs = stills, MotionClips = strips, ValFraction = 0.1, TestFraction = 0.2, ClipMaxSeconds = 4 };
-        options = world?.Invoke(options) ?? options;
-        var writer = new DatasetWriter(options);
-        await writer.WriteTaskAsync(temp.File("static"), SyntheticTask.Static, cancellationToken: TestContext.Current.CancellationToken);
-        await writer.WriteTaskAsync(temp.File("motion"), SyntheticTask.Motion, cancellationToken: TestContext.Current.CancellationToken);
-        // temp holds static/ and motion/ as `vidsearch synth` writes them.
-        return [.. PretrainingPairs.Load(temp.Path)];
     }
 
     private sealed class SyncProgress(Action<WorkProgress> report) : IProgress<WorkProgress>
