@@ -37,6 +37,8 @@ public static class TrainCommand
         var temperature = new Option<double?>("--init-temperature") { Description = "Initial temperature of the contrastive loss (default CLIP's 0.07; the learnable logit scale starts at its inverse)." };
         var hardBatches = new Option<double>("--hard-batches") { Description = "Share of training stills batched in clusters of confusers (same shapes, colours or sizes, bound otherwise): harder negatives per batch.", DefaultValueFactory = _ => 0 };
         var hardCluster = new Option<int>("--hard-batch-cluster") { Description = "Stills per cluster of confusers.", DefaultValueFactory = _ => 8 };
+        var hardKind = new Option<string>("--hard-batch-kind") { Description = "How a cluster's stills resemble each other: shared (the same multiset of one attribute, bound differently) or minimal (the same objects but for one attribute).", DefaultValueFactory = _ => "shared" };
+        var hardAttribute = new Option<string?>("--hard-batch-attribute") { Description = $"The attribute every cluster is keyed by: {string.Join(", ", Vocabulary.GroupAttributes)} (default: drawn per still)." };
         var textContrast = new Option<double>("--text-contrast") { Description = "Weight of an auxiliary caption-caption contrastive term (paraphrases of one item are positives): makes the text tower separate captions that differ in one word.", DefaultValueFactory = _ => 0 };
         var shards = new Option<int>("--shards") { Description = "Cut each batch into this many shards trained in parallel, one thread each (data parallelism; 1 = libtorch's own threads over the whole batch).", DefaultValueFactory = _ => 1 };
         var maxStrips = new Option<int?>("--max-strips") { Description = "Use at most this many training film strips (0 = stills only)." };
@@ -44,7 +46,7 @@ public static class TrainCommand
         var json = CommonOptions.Json();
         var command = new Command("clip", "Pretrain a small CLIP from scratch on still image-caption pairs (symmetric InfoNCE), with checkpoints and resume.")
         {
-            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, temperature, hardBatches, hardCluster, textContrast, shards, vocab, json,
+            data, config, output, epochs, batch, lr, seed, threads, maxPairs, maxStrips, positionStd, lowRes, lowResEpochs, temperature, hardBatches, hardCluster, hardKind, hardAttribute, textContrast, shards, vocab, json,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -72,6 +74,16 @@ public static class TrainCommand
                 InitialTemperature = parse.GetValue(temperature),
                 HardBatches = parse.GetValue(hardBatches),
                 HardBatchClusterSize = parse.GetValue(hardCluster),
+                HardBatchKind = parse.GetValue(hardKind) switch
+                {
+                    "shared" => ConfuserKind.SharedAttribute,
+                    "minimal" => ConfuserKind.OneAttributeDiffers,
+                    var other => throw VidSearchException.Argument("--hard-batch-kind", $"must be shared or minimal, got '{other}'"),
+                },
+                HardBatchAttribute = parse.GetValue(hardAttribute) is string attribute
+                    ? Vocabulary.GroupAttributes.ToList().IndexOf(attribute) is int index and >= 0 ? index
+                        : throw VidSearchException.Argument("--hard-batch-attribute", $"must be one of {string.Join(", ", Vocabulary.GroupAttributes)}, got '{attribute}'")
+                    : null,
                 TextContrast = parse.GetValue(textContrast),
                 Shards = parse.GetValue(shards),
                 Trainer = PretrainingOptions.DefaultTrainer with
@@ -115,6 +127,8 @@ public static class TrainCommand
                     initialTemperature = options.InitialTemperature,
                     hardBatches = options.HardBatches,
                     hardBatchCluster = options.HardBatchClusterSize,
+                    hardBatchKind = parse.GetValue(hardKind),
+                    hardBatchAttribute = parse.GetValue(hardAttribute),
                     textContrast = options.TextContrast,
                     shards = options.Shards,
                     positionInitStd = options.VisionPositionInitStd,

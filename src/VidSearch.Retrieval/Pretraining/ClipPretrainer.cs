@@ -93,7 +93,7 @@ public sealed class ClipPretrainer
 
             using var tokens = new CompactTokenEmbedding(model, trainData.Captions.SelectMany(c => c.Ids));
             using var pooling = trainData.StripFrames > 0 ? new StripPooling(model.EmbeddingDim, trainData.StripFrames) : null;
-            var units = TrainingUnits(trainData, options.HardBatches > 0 ? new ConfuserClusters(options.HardBatches, options.HardBatchClusterSize, options.Trainer.Seed) : null);
+            var units = TrainingUnits(trainData, options.HardBatches > 0 ? new ConfuserClusters(options.HardBatches, options.HardBatchClusterSize, options.Trainer.Seed, options.HardBatchKind, options.HardBatchAttribute) : null);
             var trainerOptions = options.Trainer with
             {
                 CheckpointDirectory = checkpointDirectory,

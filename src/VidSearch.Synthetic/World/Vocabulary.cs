@@ -65,6 +65,9 @@ public static class Vocabulary
         return false;
     }
 
+    /// <summary>The attributes of an object in a static row's group, in the order the generator writes them ("size-color-shape").</summary>
+    public static IReadOnlyList<string> GroupAttributes { get; } = ["size", "colour", "shape"];
+
     public static string Name(this Shape shape) => shape switch
     {
         Shape.Circle => "circle",

@@ -46,6 +46,36 @@ public class ConfuserClustersTests
         Assert.True(clusters.Count(c => c.Select(i => groupOf[i]).Distinct().Count() > 1) > clusters.Count * 0.9);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(2)]
+    public void Minimal_clusters_hold_the_same_objects_but_for_one_attribute(int? attribute)
+    {
+        var stills = Stills(3000);
+        var groupOf = stills.ToDictionary(s => s.Item, s => s.Group);
+        var clusters = new ConfuserClusters(share: 0.5, clusterSize: 8, seed: 1, ConfuserKind.OneAttributeDiffers, attribute).Build(stills);
+        string Masked(int item, int masked) => string.Join("+", groupOf[item].Split('+')
+            .Select(o => string.Join("-", o.Split('-').Select((value, a) => a == masked ? "*" : value))).Order(StringComparer.Ordinal));
+        string Values(int item, int a) => string.Join(",", groupOf[item].Split('+').Select(o => o.Split('-')[a]).Order(StringComparer.Ordinal));
+
+        var items = clusters.SelectMany(c => c).ToList();
+        Assert.Equal(items.Count, items.Distinct().Count());
+        // About half the stills are chosen; minimal keys are finer, so more of them are left over in a key's remainder.
+        Assert.InRange(items.Count, 900, 1500);
+        int[] byAttribute = new int[3];
+        foreach (var cluster in clusters)
+        {
+            int differs = Enumerable.Range(0, 3).First(a => cluster.Select(i => Masked(i, a)).Distinct().Count() == 1);
+            Assert.True(attribute is null || differs == attribute, $"cluster {string.Join(" | ", cluster.Select(i => groupOf[i]))} is not keyed by attribute {attribute}");
+            byAttribute[differs] += cluster.Select(i => Values(i, differs)).Distinct().Count() > 1 ? 1 : 0;
+        }
+
+        // The varying attribute does vary: every attribute when drawn per still, only the given one otherwise.
+        var expected = Enumerable.Range(0, 3).Where(a => attribute is null || a == attribute).ToArray();
+        Assert.All(expected, a => Assert.True(byAttribute[a] > 10, $"clusters whose attribute {a} varies: {string.Join(", ", byAttribute)}"));
+        Assert.All(Enumerable.Range(0, 3).Except(expected), a => Assert.Equal(0, byAttribute[a]));
+    }
+
     [Fact]
     public void The_clusters_depend_on_the_seed_only_and_share_zero_gives_none()
     {
@@ -68,5 +98,7 @@ public class ConfuserClustersTests
     {
         var error = Assert.Throws<VidSearchException>(() => new ConfuserClusters(share, size, 1));
         Assert.Contains(size < 2 ? "cluster size" : "--hard-batches", error.Message);
+        var attribute = Assert.Throws<VidSearchException>(() => new ConfuserClusters(0.5, 8, 1, ConfuserKind.OneAttributeDiffers, attribute: -1));
+        Assert.Contains("--hard-batch-attribute", attribute.Message);
     }
 }
