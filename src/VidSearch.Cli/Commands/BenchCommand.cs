@@ -13,6 +13,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchSearchCommand.Create());
         command.Subcommands.Add(BenchServeCommand.Create());
         command.Subcommands.Add(BenchIndexCommand.Create());
+        command.Subcommands.Add(BenchTrainCommand.Create());
         return command;
     }
 }
