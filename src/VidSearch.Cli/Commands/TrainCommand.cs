@@ -142,6 +142,7 @@ public static class TrainCommand
                 trainSeconds = Math.Round(result.TrainSeconds, 1),
                 totalSeconds = Math.Round(result.TotalSeconds, 1),
                 test = result.Test,
+                testMisses = MissesByDifference(result),
                 compositional = result.Compositional,
                 log = result.Log.Epochs,
             };
@@ -163,6 +164,12 @@ public static class TrainCommand
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test gallery {result.Test.Gallery}: image->text R@1 {result.Test.ImageToTextR1:F1} R@5 {result.Test.ImageToTextR5:F1}; text->image R@1 {result.Test.TextToImageR1:F1} R@5 {result.Test.TextToImageR5:F1}"));
+            foreach (var (direction, counts) in MissesByDifference(result))
+            {
+                Console.WriteLine($"test misses at R@1, {direction}, by what tells the rival apart: " +
+                    (counts.Count == 0 ? "none" : string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))));
+            }
+
             if (result.Compositional is { } c)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -180,4 +187,13 @@ public static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>Test misses per direction, counted by what tells the query's group from its rival's (most frequent first).</summary>
+    private static Dictionary<string, Dictionary<string, int>> MissesByDifference(PretrainingResult result)
+        => new[] { RetrievalDirection.ImageToText, RetrievalDirection.TextToImage }.ToDictionary(
+            d => d == RetrievalDirection.ImageToText ? "image->text" : "text->image",
+            d => result.TestMisses.Where(m => m.Direction == d)
+                .GroupBy(m => Vocabulary.GroupDifference(m.QueryGroup, m.RivalGroup))
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count()));
 }

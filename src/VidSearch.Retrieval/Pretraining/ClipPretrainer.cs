@@ -13,7 +13,11 @@ namespace VidSearch.Retrieval.Pretraining;
 /// </summary>
 public sealed record PretrainingResult(
     TrainingLog Log, ImageTextRecall Test, ImageTextRecall? Compositional, double TrainSeconds, double TotalSeconds, int TrainPairs,
-    int TrainStrips = 0, double? TestStripReversal = null);
+    int TrainStrips = 0, double? TestStripReversal = null)
+{
+    /// <summary>The test queries missed at rank 1, as (direction, the query's group, the group of the candidate that beat it).</summary>
+    public IReadOnlyList<(RetrievalDirection Direction, string QueryGroup, string RivalGroup)> TestMisses { get; init; } = [];
+}
 
 /// <summary>
 /// Pretrains a CLIP from scratch on still image-caption pairs, as CLIP was pretrained on images, and optionally on
@@ -145,6 +149,9 @@ public sealed class ClipPretrainer
             model.eval();
             var testGallery = Enumerable.Range(0, testData.Count).ToArray();
             var testRecall = ImageTextRetrieval.Evaluate(model, testData, testGallery);
+            var testMisses = ImageTextRetrieval.Misses(model, testData, testGallery)
+                .Select(m => (m.Direction, testData.Pairs[m.Query].Group ?? testData.Pairs[m.Query].Id, testData.Pairs[m.Rival].Group ?? testData.Pairs[m.Rival].Id))
+                .ToList();
             ImageTextRecall? compositionalRecall = null;
             if (compositional is not null)
             {
@@ -162,7 +169,10 @@ public sealed class ClipPretrainer
                 stripReversal = StripReversal.Accuracy(model, pooling, testStrips);
             }
 
-            return (model, new PretrainingResult(log, testRecall, compositionalRecall, trainSeconds, clock.Elapsed.TotalSeconds, train.Count, trainStrips.Count, stripReversal));
+            return (model, new PretrainingResult(log, testRecall, compositionalRecall, trainSeconds, clock.Elapsed.TotalSeconds, train.Count, trainStrips.Count, stripReversal)
+            {
+                TestMisses = testMisses,
+            });
         }
         catch
         {

@@ -6,6 +6,11 @@ namespace VidSearch.Retrieval.Pretraining;
 /// <summary>Image->text and text->image recall of a gallery (R@K in percent; queries counted).</summary>
 public sealed record ImageTextRecall(int Gallery, int Queries, double ImageToTextR1, double ImageToTextR5, double TextToImageR1, double TextToImageR5);
 
+/// <summary>A query missed at rank 1: <paramref name="Rival"/> is the best-scoring candidate that is not its equivalent (gallery items).</summary>
+public sealed record RetrievalMiss(RetrievalDirection Direction, int Query, int Rival);
+
+public enum RetrievalDirection { ImageToText, TextToImage }
+
 /// <summary>
 /// Retrieval between still images and captions: each gallery item contributes its image and its most specific caption.
 /// A query is correct at rank r if the r-th candidate is its own pair or a pair of the same group (same content);
@@ -38,6 +43,37 @@ public static class ImageTextRetrieval
 
         double n = Math.Max(queries.Count, 1) / 100.0;
         return new ImageTextRecall(gallery.Count, queries.Count, i2t1 / n, i2t5 / n, t2i1 / n, t2i5 / n);
+    }
+
+    /// <summary>Every query of the gallery that is missed at rank 1, each direction, with the candidate that beat it.</summary>
+    public static IReadOnlyList<RetrievalMiss> Misses(ClipModel model, PreparedPairs data, IReadOnlyList<int> gallery)
+    {
+        float[,] sim = Similarities(model, data, gallery);
+        return Misses(sim, gallery.Select(i => data.GroupIds[i]).ToArray()).Select(m => m with { Query = gallery[m.Query], Rival = gallery[m.Rival] }).ToList();
+    }
+
+    /// <summary>Misses at rank 1 of a similarity matrix (rows images, columns captions), as gallery positions.</summary>
+    internal static IReadOnlyList<RetrievalMiss> Misses(float[,] sim, int[] groups)
+    {
+        var misses = new List<RetrievalMiss>();
+        int count = groups.Length;
+        foreach (var direction in new[] { RetrievalDirection.ImageToText, RetrievalDirection.TextToImage })
+        {
+            for (int q = 0; q < count; q++)
+            {
+                int query = q;
+                Func<int, float> score = direction == RetrievalDirection.ImageToText ? j => sim[query, j] : j => sim[j, query];
+                if (Rank(score, groups, q, count) == 0)
+                {
+                    continue;
+                }
+
+                int rival = Enumerable.Range(0, count).Where(j => groups[j] != groups[q]).MaxBy(score);
+                misses.Add(new RetrievalMiss(direction, q, rival));
+            }
+        }
+
+        return misses;
     }
 
     /// <summary>0-based rank of the best equivalent candidate: non-equivalent candidates scoring at least as high.</summary>

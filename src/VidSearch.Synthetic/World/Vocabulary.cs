@@ -68,6 +68,35 @@ public static class Vocabulary
     /// <summary>The attributes of an object in a static row's group, in the order the generator writes them ("size-color-shape").</summary>
     public static IReadOnlyList<string> GroupAttributes { get; } = ["size", "colour", "shape"];
 
+    /// <summary>
+    /// What tells two static groups apart: "count" (another number of objects), the attributes whose multisets differ
+    /// joined by '+' (e.g. "shape", "size+shape"), "binding" (the same multisets bound to objects differently) or "same".
+    /// </summary>
+    public static string GroupDifference(string first, string second)
+    {
+        var a = first.Split('+').Select(o => o.Split('-')).ToArray();
+        var b = second.Split('+').Select(o => o.Split('-')).ToArray();
+        if (a.Length != b.Length)
+        {
+            return "count";
+        }
+
+        if (a.Concat(b).Any(o => o.Length != GroupAttributes.Count))
+        {
+            return "other";
+        }
+
+        string Values(string[][] objects, int attribute) => string.Join(",", objects.Select(o => o[attribute]).Order(StringComparer.Ordinal));
+        var differing = Enumerable.Range(0, GroupAttributes.Count).Where(k => Values(a, k) != Values(b, k)).Select(k => GroupAttributes[k]).ToList();
+        if (differing.Count > 0)
+        {
+            return string.Join("+", differing);
+        }
+
+        string Sorted(string[][] objects) => string.Join("+", objects.Select(o => string.Join("-", o)).Order(StringComparer.Ordinal));
+        return Sorted(a) == Sorted(b) ? "same" : "binding";
+    }
+
     public static string Name(this Shape shape) => shape switch
     {
         Shape.Circle => "circle",

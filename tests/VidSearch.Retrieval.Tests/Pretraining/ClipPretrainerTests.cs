@@ -34,6 +34,20 @@ public class ClipPretrainerTests
         Assert.Equal(0, ImageTextRetrieval.Rank(j => scores[j], groups, truth: 1, count: 4));
     }
 
+    [Fact]
+    public void Misses_name_the_rival_that_beat_each_query_in_each_direction()
+    {
+        // Rows images, columns captions; items 0 and 2 show the same content (group 0).
+        float[,] sim = { { 0.9f, 0.2f, 0.1f }, { 0.8f, 0.7f, 0.3f }, { 0.1f, 0.6f, 0.5f } };
+        int[] groups = [0, 1, 0];
+        var misses = ImageTextRetrieval.Misses(sim, groups);
+        // image->text: image 1 scores caption 0 above its own (0.8 > 0.7); image 2's best equivalent caption (2, 0.5) is beaten
+        // by caption 1 (0.6). text->image: every caption's best equivalent image wins (0.9 > 0.8, 0.7 > 0.6, 0.5 > 0.3).
+        Assert.Equal(
+            [new RetrievalMiss(RetrievalDirection.ImageToText, 1, 0), new RetrievalMiss(RetrievalDirection.ImageToText, 2, 1)],
+            misses);
+    }
+
     [Theory]
     [InlineData(null, 0)]
     [InlineData(48, 4)]
