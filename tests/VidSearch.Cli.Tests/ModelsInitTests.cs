@@ -166,6 +166,6 @@ public class ModelsInitTests
 
         (code, _, error) = await Run("models", "init", "--arch", "vit-l14", "--out", temp.File("x"), "--vocab", SharedData.ClipVocabulary);
         Assert.Equal(2, code);
-        Assert.Equal("error: --arch: unknown architecture 'vit-l14' (known: vit-b32, vit-b16, test-tiny, tiny, tiny96, tiny96-l3, micro)", error.Trim());
+        Assert.Equal("error: --arch: unknown architecture 'vit-l14' (known: vit-b32, vit-b16, test-tiny, tiny, tiny96, tiny96-l3, tiny96-v4t2, micro)", error.Trim());
     }
 }
