@@ -148,8 +148,9 @@ public sealed class ClipPretrainer
 
             model.eval();
             var testGallery = Enumerable.Range(0, testData.Count).ToArray();
-            var testRecall = ImageTextRetrieval.Evaluate(model, testData, testGallery);
-            var testMisses = ImageTextRetrieval.Misses(model, testData, testGallery)
+            var testScores = ImageTextRetrieval.Score(model, testData, testGallery);
+            var testRecall = testScores.Recall();
+            var testMisses = testScores.Misses()
                 .Select(m => (m.Direction, testData.Pairs[m.Query].Group ?? testData.Pairs[m.Query].Id, testData.Pairs[m.Rival].Group ?? testData.Pairs[m.Rival].Id))
                 .ToList();
             ImageTextRecall? compositionalRecall = null;
@@ -158,7 +159,7 @@ public sealed class ClipPretrainer
                 var heldOut = testGallery.Where(i => compositional(testData.Pairs[i])).ToArray();
                 if (heldOut.Length > 0)
                 {
-                    compositionalRecall = ImageTextRetrieval.Evaluate(model, testData, testGallery, heldOut);
+                    compositionalRecall = testScores.Recall(heldOut);
                 }
             }
 

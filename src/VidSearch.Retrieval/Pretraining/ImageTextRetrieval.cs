@@ -19,37 +19,55 @@ public enum RetrievalDirection { ImageToText, TextToImage }
 public static class ImageTextRetrieval
 {
     public static ImageTextRecall Evaluate(ClipModel model, PreparedPairs data, IReadOnlyList<int> gallery, IReadOnlyList<int>? queries = null)
+        => Score(model, data, gallery).Recall(queries);
+
+    /// <summary>Encodes the gallery's images and captions once; recall and misses are then read from the scores.</summary>
+    public static GalleryScores Score(ClipModel model, PreparedPairs data, IReadOnlyList<int> gallery)
+        => new(Similarities(model, data, gallery), gallery, gallery.Select(i => data.GroupIds[i]).ToArray());
+
+    /// <summary>Image-caption similarities of a gallery (rows images, columns captions) and the recall and misses they give.</summary>
+    public sealed class GalleryScores
     {
-        queries ??= gallery;
-        var position = new Dictionary<int, int>();
-        for (int i = 0; i < gallery.Count; i++)
+        private readonly float[,] sim;
+        private readonly IReadOnlyList<int> gallery;
+        private readonly int[] groups;
+
+        internal GalleryScores(float[,] sim, IReadOnlyList<int> gallery, int[] groups)
         {
-            position[gallery[i]] = i;
+            this.sim = sim;
+            this.gallery = gallery;
+            this.groups = groups;
         }
 
-        float[,] sim = Similarities(model, data, gallery); // rows images, columns captions
-        int[] groups = gallery.Select(i => data.GroupIds[i]).ToArray();
-        int i2t1 = 0, i2t5 = 0, t2i1 = 0, t2i5 = 0;
-        foreach (int query in queries)
+        /// <summary>Recall of the given queries (items of the gallery; default all of them) against the whole gallery.</summary>
+        public ImageTextRecall Recall(IReadOnlyList<int>? queries = null)
         {
-            int q = position[query];
-            int rankI2T = Rank(j => sim[q, j], groups, q, gallery.Count);
-            int rankT2I = Rank(j => sim[j, q], groups, q, gallery.Count);
-            i2t1 += rankI2T < 1 ? 1 : 0;
-            i2t5 += rankI2T < 5 ? 1 : 0;
-            t2i1 += rankT2I < 1 ? 1 : 0;
-            t2i5 += rankT2I < 5 ? 1 : 0;
+            queries ??= gallery;
+            var position = new Dictionary<int, int>();
+            for (int i = 0; i < gallery.Count; i++)
+            {
+                position[gallery[i]] = i;
+            }
+
+            int i2t1 = 0, i2t5 = 0, t2i1 = 0, t2i5 = 0;
+            foreach (int query in queries)
+            {
+                int q = position[query];
+                int rankI2T = Rank(j => sim[q, j], groups, q, gallery.Count);
+                int rankT2I = Rank(j => sim[j, q], groups, q, gallery.Count);
+                i2t1 += rankI2T < 1 ? 1 : 0;
+                i2t5 += rankI2T < 5 ? 1 : 0;
+                t2i1 += rankT2I < 1 ? 1 : 0;
+                t2i5 += rankT2I < 5 ? 1 : 0;
+            }
+
+            double n = Math.Max(queries.Count, 1) / 100.0;
+            return new ImageTextRecall(gallery.Count, queries.Count, i2t1 / n, i2t5 / n, t2i1 / n, t2i5 / n);
         }
 
-        double n = Math.Max(queries.Count, 1) / 100.0;
-        return new ImageTextRecall(gallery.Count, queries.Count, i2t1 / n, i2t5 / n, t2i1 / n, t2i5 / n);
-    }
-
-    /// <summary>Every query of the gallery that is missed at rank 1, each direction, with the candidate that beat it.</summary>
-    public static IReadOnlyList<RetrievalMiss> Misses(ClipModel model, PreparedPairs data, IReadOnlyList<int> gallery)
-    {
-        float[,] sim = Similarities(model, data, gallery);
-        return Misses(sim, gallery.Select(i => data.GroupIds[i]).ToArray()).Select(m => m with { Query = gallery[m.Query], Rival = gallery[m.Rival] }).ToList();
+        /// <summary>Every query missed at rank 1, each direction, with the candidate that beat it (gallery items).</summary>
+        public IReadOnlyList<RetrievalMiss> Misses()
+            => ImageTextRetrieval.Misses(sim, groups).Select(m => m with { Query = gallery[m.Query], Rival = gallery[m.Rival] }).ToList();
     }
 
     /// <summary>Misses at rank 1 of a similarity matrix (rows images, columns captions), as gallery positions.</summary>
