@@ -27,8 +27,11 @@ public sealed record SearchBenchmarkOptions
     /// <summary>Recall@k the auto-tuned nprobe aims at.</summary>
     public double TargetRecall { get; init; } = 0.95;
 
-    /// <summary>Approximate indexes measured: "ivf", "hnsw" or both.</summary>
-    public IReadOnlyList<string> Approximate { get; init; } = ["ivf", "hnsw"];
+    /// <summary>Approximate indexes measured: any of "ivf", "hnsw" and "binary".</summary>
+    public IReadOnlyList<string> Approximate { get; init; } = ["ivf", "hnsw", "binary"];
+
+    /// <summary>Binary codes: candidate counts re-scored exactly, measured besides the auto-tuned one.</summary>
+    public IReadOnlyList<int> Candidates { get; init; } = [500, 2000, 8000];
 
     /// <summary>HNSW: search ef values measured.</summary>
     public IReadOnlyList<int> Efs { get; init; } = [32, 64, 128, 256];
@@ -64,9 +67,14 @@ public sealed record SearchBenchmarkOptions
             throw VidSearchException.Argument("--target-recall", $"must be in (0, 1], got {TargetRecall}");
         }
 
-        if (Approximate.Any(a => a is not ("ivf" or "hnsw")))
+        if (Approximate.Any(a => a is not ("ivf" or "hnsw" or "binary")))
         {
-            throw VidSearchException.Argument("--approximate", $"expected ivf, hnsw or both, got {string.Join(",", Approximate)}");
+            throw VidSearchException.Argument("--approximate", $"expected ivf, hnsw and/or binary, got {string.Join(",", Approximate)}");
+        }
+
+        if (Candidates.Any(c => c < 1))
+        {
+            throw VidSearchException.Argument("--candidates", "each candidate count must be positive");
         }
 
         if (Efs.Any(e => e < 1) || HnswM < 2 || HnswEfConstruction < 1)
@@ -107,6 +115,17 @@ public sealed record SizeReport(int Vectors, int Clusters, double GenerateSecond
     public EfTuning? HnswTuning { get; init; }
 
     public double HnswTuneSeconds { get; init; }
+
+    /// <summary>Binary-code build time (rotation and codes; 0 when not measured).</summary>
+    public double BinaryBuildSeconds { get; init; }
+
+    /// <summary>Bytes per vector of the binary codes and weights.</summary>
+    public double BinaryBytesPerVector { get; init; }
+
+    /// <summary>The candidate count <see cref="BinaryCodeIndex.Tune"/> chose and the recall it measured on stored vectors as queries.</summary>
+    public CandidateTuning? BinaryTuning { get; init; }
+
+    public double BinaryTuneSeconds { get; init; }
 }
 
 public sealed record SearchBenchmarkReport(string Data, int Dim, int Queries, int K, int Threads, string Machine, IReadOnlyList<SizeReport> Sizes);
@@ -185,12 +204,52 @@ public static class SearchBenchmark
         }
 
         var report = new SizeReport(size, clusters, generateSeconds, 0, 0, 0, latencies, memory);
+        if (options.Approximate.Contains("binary"))
+        {
+            report = MeasureBinary(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken);
+        }
+
         if (options.Approximate.Contains("hnsw"))
         {
             report = MeasureHnsw(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken);
         }
 
         return options.Approximate.Contains("ivf") ? MeasureIvf(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken) : report;
+    }
+
+    private static SizeReport MeasureBinary(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
+        double buildSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        progress?.Report(new WorkProgress($"binary tune candidates {store.Count}", 0, null, "steps"));
+        var tuning = index.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
+        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        foreach (int candidates in options.Candidates.Append(-1))
+        {
+            bool auto = candidates < 0;
+            int count = auto ? tuning.Candidates : candidates;
+            double recall = 0;
+            var searchOptions = new VectorSearchOptions { Threads = options.Threads, RerankCandidates = count };
+            var times = Time(queries, options.Warmup, (q, i) =>
+            {
+                var hits = index.Search(q, options.K, searchOptions);
+                if (i >= options.Warmup)
+                {
+                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
+                }
+            }, progress, $"binary candidates {count} {store.Count}");
+            latencies.Add(Stats(auto ? "binary auto-tuned" : "binary+rerank", "float32", $"candidates={count}", times, recall / options.Queries, baseline));
+        }
+
+        return report with
+        {
+            BinaryBuildSeconds = buildSeconds,
+            BinaryBytesPerVector = index.IndexBytes / (double)store.Count,
+            BinaryTuning = tuning,
+            BinaryTuneSeconds = tuneSeconds,
+        };
     }
 
     private static SizeReport MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)

@@ -21,14 +21,15 @@ public static class BenchSearchCommand
         var storage = new Option<string>("--storage") { Description = "Storage types for exact search, comma-separated.", DefaultValueFactory = _ => "float32,float16,int8" };
         var rerank = new Option<int?>("--rerank") { Description = "IVF: int8 candidates re-scored exactly (default max(100, 10k))." };
         var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe and ef aim at (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
-        var approximate = new Option<string>("--approximate") { Description = "Approximate indexes measured: ivf, hnsw, or both comma-separated.", DefaultValueFactory = _ => "ivf,hnsw" };
+        var approximate = new Option<string>("--approximate") { Description = "Approximate indexes measured: ivf, hnsw, binary, comma-separated.", DefaultValueFactory = _ => "ivf,hnsw,binary" };
+        var candidates = new Option<string>("--candidates") { Description = "Binary codes: candidates re-scored exactly, comma-separated (the auto-tuned count is measured too).", DefaultValueFactory = _ => "500,2000,8000" };
         var efs = new Option<string>("--ef") { Description = "HNSW search ef values, comma-separated.", DefaultValueFactory = _ => "32,64,128,256" };
         var hnswM = new Option<int>("--hnsw-m") { Description = "HNSW links per node (2M on layer 0).", DefaultValueFactory = _ => 16 };
         var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW candidate list size while building.", DefaultValueFactory = _ => 100 };
         var json = CommonOptions.Json();
-        var command = new Command("search", "Search latency (exact, IVF and HNSW), approximate recall@10 and memory per vector on synthetic 512-d embeddings.")
+        var command = new Command("search", "Search latency (exact, IVF, HNSW and binary codes), approximate recall@10 and memory per vector on synthetic 512-d embeddings.")
         {
-            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, approximate, efs, hnswM, efConstruction, json,
+            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, approximate, candidates, efs, hnswM, efConstruction, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -45,6 +46,7 @@ public static class BenchSearchCommand
                 TargetRecall = parse.GetValue(target),
                 Approximate = parse.GetValue(approximate)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => a.ToLowerInvariant()).Distinct().ToList(),
                 Efs = ParseInts(parse.GetValue(efs)!, "--ef"),
+                Candidates = ParseInts(parse.GetValue(candidates)!, "--candidates"),
                 HnswM = parse.GetValue(hnswM),
                 HnswEfConstruction = parse.GetValue(efConstruction),
                 ExactStorage = parse.GetValue(storage)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(VectorStorageTypes.Parse).Distinct().ToList(),
@@ -75,15 +77,24 @@ public static class BenchSearchCommand
                     }
                 }
 
+                if (size.BinaryBuildSeconds > 0)
+                {
+                    Console.WriteLine($"  binary codes: built in {size.BinaryBuildSeconds:0.0} s, {size.BinaryBytesPerVector:0} bytes/vector");
+                    if (size.BinaryTuning is { } candidateTuning)
+                    {
+                        Console.WriteLine($"  auto-tuned candidates {candidateTuning.Candidates}: recall@{report.K} {candidateTuning.Recall:0.000} on {candidateTuning.SampleQueries} stored vectors as queries (target {candidateTuning.TargetRecall}), {size.BinaryTuneSeconds:0.0} s");
+                    }
+                }
+
                 if (size.Tuning is { } tuning)
                 {
                     Console.WriteLine($"  auto-tuned nprobe {tuning.Nprobe}: recall@{report.K} {tuning.Recall:0.000} on {tuning.SampleQueries} stored vectors as queries (target {tuning.TargetRecall}), {size.TuneSeconds:0.0} s");
                 }
 
-                Console.WriteLine($"  {"method",-16} {"storage",-8} {"setting",-16} {"p50 ms",8} {"p99 ms",8} {"recall@10",9} {"speedup",8}");
+                Console.WriteLine($"  {"method",-18} {"storage",-8} {"setting",-16} {"p50 ms",8} {"p99 ms",8} {"recall@10",9} {"speedup",8}");
                 foreach (var l in size.Latencies)
                 {
-                    Console.WriteLine($"  {l.Method,-16} {l.Storage,-8} {l.Setting,-16} {l.P50Ms,8:0.00} {l.P99Ms,8:0.00} {(l.RecallAt10 is double r ? r.ToString("0.000") : "exact"),9} {l.SpeedupVsExactFloat32,7:0.0}x");
+                    Console.WriteLine($"  {l.Method,-18} {l.Storage,-8} {l.Setting,-16} {l.P50Ms,8:0.00} {l.P99Ms,8:0.00} {(l.RecallAt10 is double r ? r.ToString("0.000") : "exact"),9} {l.SpeedupVsExactFloat32,7:0.0}x");
                 }
 
                 foreach (var m in size.Memory)

@@ -21,9 +21,10 @@ public static class SearchCommand
         var collection = new Option<string>("--collection", "-c") { Description = "Collection name or .db path.", Required = true };
         var k = new Option<int>("-k") { Description = "Videos to return.", DefaultValueFactory = _ => 10 };
         var textWeight = new Option<double>("--text-weight") { Description = "Weight of BM25 text-channel scores (0: off).", DefaultValueFactory = _ => 0 };
-        var index = new Option<string>("--index") { Description = "Vector index: auto, exact, approximate (the default approximate kind), ivf or hnsw.", DefaultValueFactory = _ => "auto" };
+        var index = new Option<string>("--index") { Description = "Vector index: auto, exact, approximate (the default approximate kind), ivf, hnsw or binary.", DefaultValueFactory = _ => "auto" };
         var nprobe = new Option<int?>("--nprobe") { Description = "Approximate index: lists probed (higher: better recall, slower)." };
         var ef = new Option<int?>("--ef") { Description = "HNSW index: candidates kept while searching (higher: better recall, slower)." };
+        var candidates = new Option<int?>("--candidates") { Description = "IVF and binary indexes: candidates re-scored exactly (higher: better recall, slower; default: tuned when the index is built)." };
         var moments = new Option<int>("--moments") { Description = "Moments reported per video.", DefaultValueFactory = _ => 3 };
         var threshold = new Option<double>("--moment-threshold") { Description = "Relative score (0..1) a segment needs to join a moment.", DefaultValueFactory = _ => 0.75 };
         var rankBy = new Option<string>("--rank-by") { Description = "segment: by the best-matching moment; video: by the mean-pooled video vector (the score of `eval --head mean`).", DefaultValueFactory = _ => "segment" };
@@ -31,7 +32,7 @@ public static class SearchCommand
         var json = CommonOptions.Json();
         var command = new Command("search", "Search a collection in plain language, or by an example image or video.")
         {
-            query, collection, image, video, model, strategy, backend, k, textWeight, index, nprobe, ef, moments, threshold, rankBy, queries, json,
+            query, collection, image, video, model, strategy, backend, k, textWeight, index, nprobe, ef, candidates, moments, threshold, rankBy, queries, json,
         };
         command.SetHandler(parse =>
         {
@@ -40,7 +41,7 @@ public static class SearchCommand
                 K = parse.GetValue(k),
                 Moments = new MomentOptions { MaxMoments = parse.GetValue(moments), RelativeThreshold = parse.GetValue(threshold) },
                 Fusion = new TextFusionOptions { TextWeight = parse.GetValue(textWeight) },
-                Vector = new VectorSearchOptions { Nprobe = parse.GetValue(nprobe), Ef = parse.GetValue(ef) },
+                Vector = new VectorSearchOptions { Nprobe = parse.GetValue(nprobe), Ef = parse.GetValue(ef), RerankCandidates = parse.GetValue(candidates) },
                 Ranking = SearchOptions.ParseRanking(parse.GetValue(rankBy)!),
             };
             options.Validate();

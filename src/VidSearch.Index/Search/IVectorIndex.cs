@@ -9,7 +9,7 @@ public sealed record VectorSearchOptions
     /// <summary>IVF: inverted lists probed per query (higher: better recall, slower).</summary>
     public int? Nprobe { get; init; }
 
-    /// <summary>IVF: candidates from the int8 scan re-scored exactly before taking the top k.</summary>
+    /// <summary>IVF and binary codes: candidates from the coarse scan re-scored exactly before taking the top k.</summary>
     public int? RerankCandidates { get; init; }
 
     /// <summary>HNSW: candidates kept while walking layer 0 (higher: better recall, slower; at least k is used).</summary>
@@ -22,7 +22,7 @@ public sealed record VectorSearchOptions
 /// </summary>
 public interface IVectorIndex
 {
-    /// <summary>"exact", "ivf" or "hnsw".</summary>
+    /// <summary>"exact", "ivf", "hnsw" or "binary".</summary>
     string Kind { get; }
 
     int Count { get; }

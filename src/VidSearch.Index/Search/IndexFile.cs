@@ -1,7 +1,7 @@
 namespace VidSearch.Index.Search;
 
 /// <summary>
-/// The file discipline of the cached approximate indexes (.ivf, .hnsw): a magic number and a format version first,
+/// The file discipline of the cached approximate indexes (.ivf, .hnsw, .codes): a magic number and a format version first,
 /// written to a temporary file flushed to disk and then moved over the old one (a crash leaves the old file or the
 /// new one, never half of one); read back as null when missing, of another kind or version, truncated or unreadable,
 /// so the caller rebuilds.

@@ -264,10 +264,7 @@ public sealed class IvfIndex : IVectorIndex
         }
 
         var result = new TopK(k);
-        foreach (var candidate in heaps[0].ToSortedArray())
-        {
-            result.Add(candidate.Position, _store.Score(query, candidate.Position));
-        }
+        CandidateRescorer.Rescore(_store, query, heaps[0].ToSortedArray(), result, threads);
 
         if (_store.Count > BuiltCount)
         {

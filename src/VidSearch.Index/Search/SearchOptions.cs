@@ -137,6 +137,11 @@ public sealed record SearchOptions
             throw VidSearchException.Argument("--rerank-top", $"must not be negative, got {RerankTop}");
         }
 
+        if (Vector is { Nprobe: < 1 } or { Ef: < 1 } or { RerankCandidates: < 1 })
+        {
+            throw VidSearchException.Argument(Vector.Nprobe < 1 ? "--nprobe" : Vector.Ef < 1 ? "--ef" : "--candidates", "must be positive");
+        }
+
         Moments.Validate();
         Fusion.Validate();
     }

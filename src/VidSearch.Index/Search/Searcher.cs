@@ -19,6 +19,8 @@ public sealed record SearcherOptions
 
     public HnswBuildOptions? HnswBuild { get; init; }
 
+    public BinaryBuildOptions? BinaryBuild { get; init; }
+
     /// <summary>Cache the approximate index in a file beside the collection.</summary>
     public bool CacheAnnIndex { get; init; } = true;
 
@@ -47,7 +49,7 @@ public sealed class Searcher
         _options = options ?? new SearcherOptions();
         _segments = store.LoadSegments(SegmentKind.Segment);
         _index = VectorIndexFactory.Open(_segments.Vectors, _options.Index, _options.CacheAnnIndex ? store.AnnIndexPath : null,
-            store.VectorsGeneration, _options.IvfBuild, _options.HnswBuild, progress, cancellationToken);
+            store.VectorsGeneration, _options.IvfBuild, _options.HnswBuild, _options.BinaryBuild, progress, cancellationToken);
         _rowsByVideo = Enumerable.Range(0, _segments.Count)
             .GroupBy(i => _segments.VideoIds[i])
             .ToDictionary(g => g.Key, g => g.OrderBy(i => _segments.Starts[i]).ToArray());

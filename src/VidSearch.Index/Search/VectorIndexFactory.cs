@@ -14,11 +14,14 @@ public enum VectorIndexChoice
     Approximate,
     Ivf,
     Hnsw,
+
+    /// <summary>One-bit codes of every vector scanned, candidates re-scored exactly (<see cref="BinaryCodeIndex"/>).</summary>
+    Binary,
 }
 
 /// <summary>
 /// Chooses and opens the vector index of a collection: exact search for small collections, an approximate index
-/// (IVF-SQ8 or HNSW, loaded from its file beside the database, or rebuilt and saved when missing or stale) for
+/// (IVF-SQ8, HNSW or binary codes, loaded from its file beside the database, or rebuilt and saved when missing or stale) for
 /// large ones.
 /// </summary>
 public static class VectorIndexFactory
@@ -40,28 +43,36 @@ public static class VectorIndexFactory
         "approximate" or "ann" => VectorIndexChoice.Approximate,
         "ivf" => VectorIndexChoice.Ivf,
         "hnsw" => VectorIndexChoice.Hnsw,
-        _ => throw VidSearchException.Argument("--index", $"'{value}' is not an index choice (auto, exact, approximate, ivf, hnsw)"),
+        "binary" => VectorIndexChoice.Binary,
+        _ => throw VidSearchException.Argument("--index", $"'{value}' is not an index choice (auto, exact, approximate, ivf, hnsw, binary)"),
     };
 
-    /// <summary>The index kind ("exact", "ivf" or "hnsw") a choice opens for a store of <paramref name="count"/> vectors.</summary>
+    /// <summary>The index kind ("exact", "ivf", "hnsw" or "binary") a choice opens for a store of <paramref name="count"/> vectors.</summary>
     public static string KindFor(VectorIndexChoice choice, int count) => choice switch
     {
         VectorIndexChoice.Exact => "exact",
         VectorIndexChoice.Ivf => "ivf",
         VectorIndexChoice.Hnsw => "hnsw",
+        VectorIndexChoice.Binary => "binary",
         VectorIndexChoice.Approximate => DefaultApproximateKind,
         VectorIndexChoice.Auto => count >= ApproximateThreshold ? DefaultApproximateKind : "exact",
         _ => throw new ArgumentOutOfRangeException(nameof(choice)),
     };
 
-    /// <summary>The cache file of an approximate kind: the IVF lists at <paramref name="annPath"/>, the HNSW graph beside it with extension .hnsw.</summary>
-    public static string CachePath(string annPath, string kind) => kind == "hnsw" ? Path.ChangeExtension(annPath, ".hnsw") : annPath;
+    /// <summary>The cache file of an approximate kind: the IVF lists at <paramref name="annPath"/>, the HNSW graph and the binary codes beside it with extensions .hnsw and .codes.</summary>
+    public static string CachePath(string annPath, string kind) => kind switch
+    {
+        "hnsw" => Path.ChangeExtension(annPath, ".hnsw"),
+        "binary" => Path.ChangeExtension(annPath, ".codes"),
+        _ => annPath,
+    };
 
     /// <summary>The cached index of <paramref name="kind"/> when its file is present and current, else null.</summary>
     public static IVectorIndex? TryLoadCached(VectorStore store, string kind, string annPath, long fingerprint) => kind switch
     {
         "ivf" => IvfIndex.TryLoad(CachePath(annPath, kind), store, fingerprint),
         "hnsw" => HnswIndex.TryLoad(CachePath(annPath, kind), store, fingerprint),
+        "binary" => BinaryCodeIndex.TryLoad(CachePath(annPath, kind), store, fingerprint),
         _ => null,
     };
 
@@ -74,6 +85,7 @@ public static class VectorIndexFactory
         long fingerprint,
         IvfBuildOptions? ivfOptions = null,
         HnswBuildOptions? hnswOptions = null,
+        BinaryBuildOptions? binaryOptions = null,
         IProgress<WorkProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -93,6 +105,13 @@ public static class VectorIndexFactory
             var graph = HnswIndex.Build(store, hnswOptions, progress, cancellationToken);
             SaveQuietly(() => graph.Save(CachePath(annPath!, kind), fingerprint), annPath);
             return graph;
+        }
+
+        if (kind == "binary")
+        {
+            var codes = BinaryCodeIndex.Build(store, binaryOptions, progress, cancellationToken);
+            SaveQuietly(() => codes.Save(CachePath(annPath!, kind), fingerprint), annPath);
+            return codes;
         }
 
         var lists = IvfIndex.Build(store, ivfOptions, progress, cancellationToken);

@@ -28,7 +28,7 @@ public static class CollectionMigration
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        foreach (string suffix in new[] { "-wal", "-shm", ".ivf", ".hnsw" })
+        foreach (string suffix in new[] { "-wal", "-shm", ".ivf", ".hnsw", ".codes" })
         {
             File.Delete(path + suffix);
         }

@@ -91,6 +91,31 @@ public abstract class VectorStore
         return TensorPrimitives.Dot(query, row);
     }
 
+    /// <summary>Dot products of <paramref name="query"/> with the rows at <paramref name="positions"/> (re-ranking scattered candidates).</summary>
+    public void Score(ReadOnlySpan<float> query, ReadOnlySpan<int> positions, Span<float> scores)
+    {
+        CheckDim(query.Length);
+        if (scores.Length != positions.Length)
+        {
+            throw new ArgumentException($"{positions.Length} positions but {scores.Length} scores", nameof(scores));
+        }
+
+        foreach (int position in positions)
+        {
+            if ((uint)position >= (uint)Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(positions), position, $"the store holds {Count} rows");
+            }
+        }
+
+        Span<float> row = Dim <= 2048 ? stackalloc float[Dim] : new float[Dim];
+        for (int i = 0; i < positions.Length; i++)
+        {
+            CopyToCore(positions[i] / ChunkRows, positions[i] % ChunkRows, row);
+            scores[i] = TensorPrimitives.Dot(query, row);
+        }
+    }
+
     /// <summary>Row <paramref name="index"/> decoded to float.</summary>
     public void CopyTo(int index, Span<float> destination)
     {

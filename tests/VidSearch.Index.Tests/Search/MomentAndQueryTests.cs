@@ -49,6 +49,17 @@ public sealed class MomentAndQueryTests
         Assert.Throws<VidSearchException>(() => new MomentOptions { MaxGapSeconds = double.NaN }.Validate());
     }
 
+    [Theory]
+    [InlineData(0, null, null, "--nprobe")]
+    [InlineData(null, -1, null, "--ef")]
+    [InlineData(null, null, 0, "--candidates")]
+    public void Search_options_refuse_non_positive_index_settings_naming_the_option(int? nprobe, int? ef, int? candidates, string option)
+    {
+        var options = new SearchOptions { Vector = new VectorSearchOptions { Nprobe = nprobe, Ef = ef, RerankCandidates = candidates } };
+        Assert.Contains(option, Assert.Throws<VidSearchException>(options.Validate).Message);
+        new SearchOptions { Vector = new VectorSearchOptions { Nprobe = 1, Ef = 1, RerankCandidates = 1 } }.Validate();
+    }
+
     [Fact]
     public void Query_validation_rejects_empty_long_and_over_context_queries()
     {
