@@ -7,20 +7,6 @@ namespace VidSearch.Index.Tests.Search;
 
 public sealed class BinaryCodeIndexTests
 {
-    private static double RecallAt10(IVectorIndex index, VectorStore store, ClusteredGaussianVectors queries, int count, VectorSearchOptions? options = null)
-    {
-        var exact = new ExactVectorIndex(store);
-        double sum = 0;
-        for (int q = 0; q < count; q++)
-        {
-            var query = queries.Next();
-            var truth = exact.Search(query, 10).Select(h => h.Position).ToHashSet();
-            sum += index.Search(query, 10, options).Count(h => truth.Contains(h.Position)) / 10.0;
-        }
-
-        return sum / count;
-    }
-
     private static ClusteredGaussianVectors Uniform(int dim, int seed) => new(dim, 1, 100f, seed);
 
     [Fact]
@@ -28,9 +14,9 @@ public sealed class BinaryCodeIndexTests
     {
         var store = Uniform(128, 1).FillStore(VectorStorageType.Float32, 20_000);
         var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { TargetRecall = null });
-        double few = RecallAt10(index, store, Uniform(128, 2), 30, new VectorSearchOptions { RerankCandidates = 20 });
-        double many = RecallAt10(index, store, Uniform(128, 2), 30, new VectorSearchOptions { RerankCandidates = 1000 });
-        double all = RecallAt10(index, store, Uniform(128, 2), 30, new VectorSearchOptions { RerankCandidates = 20_000 });
+        double few = IndexRecall.At10(index, store, Uniform(128, 2), 30, new VectorSearchOptions { RerankCandidates = 20 });
+        double many = IndexRecall.At10(index, store, Uniform(128, 2), 30, new VectorSearchOptions { RerankCandidates = 1000 });
+        double all = IndexRecall.At10(index, store, Uniform(128, 2), 30, new VectorSearchOptions { RerankCandidates = 20_000 });
         Assert.True(many >= 0.9, $"recall@10 with 1000 of 20000 candidates re-scored: {many}");
         Assert.True(many > few + 0.2, $"recall@10 {many} with 1000 candidates is not well above {few} with 20");
         Assert.Equal(1.0, all);
@@ -42,7 +28,7 @@ public sealed class BinaryCodeIndexTests
         // 200 candidates of 20000 is 1 %: a random choice would find 0.1 of the true neighbours.
         var store = Uniform(256, 3).FillStore(VectorStorageType.Float32, 20_000);
         var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { TargetRecall = null });
-        double recall = RecallAt10(index, store, Uniform(256, 4), 30, new VectorSearchOptions { RerankCandidates = 200 });
+        double recall = IndexRecall.At10(index, store, Uniform(256, 4), 30, new VectorSearchOptions { RerankCandidates = 200 });
         Assert.True(recall >= 0.5, $"recall@10 {recall}");
     }
 
@@ -72,7 +58,7 @@ public sealed class BinaryCodeIndexTests
         Assert.True(index.Tuning!.Recall >= 0.95, $"tuned recall {index.Tuning.Recall}");
         Assert.Equal(index.Tuning.Candidates, index.DefaultCandidates);
         Assert.InRange(index.DefaultCandidates, 11, 15_000);
-        double fresh = RecallAt10(index, store, Uniform(96, 8), 40);
+        double fresh = IndexRecall.At10(index, store, Uniform(96, 8), 40);
         Assert.True(fresh >= 0.9, $"recall@10 on fresh queries {fresh} with {index.DefaultCandidates} candidates");
     }
 
@@ -83,7 +69,7 @@ public sealed class BinaryCodeIndexTests
     {
         var store = new ClusteredGaussianVectors(48, 10, 1f, seed: 9).FillStore(type, 3000);
         var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { TargetRecall = null });
-        double recall = RecallAt10(index, store, new ClusteredGaussianVectors(48, 10, 1f, seed: 9), 20, new VectorSearchOptions { RerankCandidates = 300 });
+        double recall = IndexRecall.At10(index, store, new ClusteredGaussianVectors(48, 10, 1f, seed: 9), 20, new VectorSearchOptions { RerankCandidates = 300 });
         Assert.True(recall >= 0.9, $"recall@10 {recall} over {type}");
     }
 

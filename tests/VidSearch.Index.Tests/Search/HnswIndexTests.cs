@@ -7,20 +7,6 @@ namespace VidSearch.Index.Tests.Search;
 
 public sealed class HnswIndexTests
 {
-    private static double RecallAt10(IVectorIndex index, VectorStore store, ClusteredGaussianVectors gen, int queries, VectorSearchOptions? options = null)
-    {
-        var exact = new ExactVectorIndex(store);
-        double sum = 0;
-        for (int q = 0; q < queries; q++)
-        {
-            var query = gen.Next();
-            var truth = exact.Search(query, 10).Select(h => h.Position).ToHashSet();
-            sum += index.Search(query, 10, options).Count(h => truth.Contains(h.Position)) / 10.0;
-        }
-
-        return sum / queries;
-    }
-
     [Theory]
     [InlineData(1f, 64)]
     [InlineData(4f, 256)]
@@ -29,7 +15,7 @@ public sealed class HnswIndexTests
         var gen = new ClusteredGaussianVectors(64, 20, spread, seed: 21);
         var store = gen.FillStore(VectorStorageType.Float32, 10_000);
         var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = 12, EfConstruction = 80 });
-        double recall = RecallAt10(hnsw, store, gen, 40, new VectorSearchOptions { Ef = ef });
+        double recall = IndexRecall.At10(hnsw, store, gen, 40, new VectorSearchOptions { Ef = ef });
         Assert.True(recall >= 0.95, $"recall@10 {recall}");
     }
 
@@ -39,8 +25,8 @@ public sealed class HnswIndexTests
         var gen = new ClusteredGaussianVectors(64, 1, 100f, seed: 22);
         var store = gen.FillStore(VectorStorageType.Float32, 8000);
         var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = 4, EfConstruction = 16 });
-        double small = RecallAt10(hnsw, store, new ClusteredGaussianVectors(64, 1, 100f, seed: 23), 40, new VectorSearchOptions { Ef = 10 });
-        double large = RecallAt10(hnsw, store, new ClusteredGaussianVectors(64, 1, 100f, seed: 23), 40, new VectorSearchOptions { Ef = 200 });
+        double small = IndexRecall.At10(hnsw, store, new ClusteredGaussianVectors(64, 1, 100f, seed: 23), 40, new VectorSearchOptions { Ef = 10 });
+        double large = IndexRecall.At10(hnsw, store, new ClusteredGaussianVectors(64, 1, 100f, seed: 23), 40, new VectorSearchOptions { Ef = 200 });
         Assert.True(large > small, $"recall@10 with ef 200 ({large}) is not above ef 10 ({small})");
     }
 
@@ -111,7 +97,7 @@ public sealed class HnswIndexTests
             var tuning = Assert.IsType<EfTuning>(hnsw.Tuning);
             Assert.Equal(tuning.Ef, hnsw.DefaultEf);
             Assert.True(tuning.Recall >= 0.95, $"tuned recall {tuning.Recall} at ef {tuning.Ef}");
-            freshRecall = RecallAt10(hnsw, store, gen, 40);
+            freshRecall = IndexRecall.At10(hnsw, store, gen, 40);
 
             using var dir = new TempDirectory();
             hnsw.Save(dir.File("t.hnsw"), 3);
