@@ -188,16 +188,8 @@ public static class SearchBenchmark
 
             memory.Add(new StorageMemory(type.Name(), type.BytesPerVector(options.Dim), (AllocatedNow() - before) / (double)size));
             var typedIndex = new ExactVectorIndex(typed);
-            double recall = 0;
-            var times = Time(queries, options.Warmup, (q, i) =>
-            {
-                var hits = typedIndex.Search(q, options.K, vectorOptions);
-                if (i >= options.Warmup)
-                {
-                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
-                }
-            }, progress, $"exact {type.Name()} {size}");
-            latencies.Add(Stats("exact", type.Name(), "-", times, recall / options.Queries, baseline));
+            var (times, recall) = TimeWithRecall(typedIndex, vectorOptions, options, queries, truth, progress, $"exact {type.Name()} {size}");
+            latencies.Add(Stats("exact", type.Name(), "-", times, recall, baseline));
             typed = null;
             typedIndex = null;
             GC.Collect();
@@ -230,17 +222,9 @@ public static class SearchBenchmark
         {
             bool auto = candidates < 0;
             int count = auto ? tuning.Candidates : candidates;
-            double recall = 0;
             var searchOptions = new VectorSearchOptions { Threads = options.Threads, RerankCandidates = count };
-            var times = Time(queries, options.Warmup, (q, i) =>
-            {
-                var hits = index.Search(q, options.K, searchOptions);
-                if (i >= options.Warmup)
-                {
-                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
-                }
-            }, progress, $"binary candidates {count} {store.Count}");
-            latencies.Add(Stats(auto ? "binary auto-tuned" : "binary+rerank", "float32", $"candidates={count}", times, recall / options.Queries, baseline));
+            var (times, recall) = TimeWithRecall(index, searchOptions, options, queries, truth, progress, $"binary candidates {count} {store.Count}");
+            latencies.Add(Stats(auto ? "binary auto-tuned" : "binary+rerank", "float32", $"candidates={count}", times, recall, baseline));
         }
 
         return report with
@@ -264,17 +248,9 @@ public static class SearchBenchmark
         foreach (int ef in options.Efs.Append(-1))
         {
             bool auto = ef < 0;
-            double recall = 0;
             var searchOptions = new VectorSearchOptions { Threads = options.Threads, Ef = auto ? null : ef };
-            var times = Time(queries, options.Warmup, (q, i) =>
-            {
-                var hits = hnsw.Search(q, options.K, searchOptions);
-                if (i >= options.Warmup)
-                {
-                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
-                }
-            }, progress, $"hnsw ef {hnsw.DefaultEf} {store.Count}");
-            latencies.Add(Stats(auto ? "hnsw auto-tuned" : "hnsw", "float32", $"M={options.HnswM} ef={(auto ? hnsw.DefaultEf : ef)}", times, recall / options.Queries, baseline));
+            var (times, recall) = TimeWithRecall(hnsw, searchOptions, options, queries, truth, progress, $"hnsw ef {hnsw.DefaultEf} {store.Count}");
+            latencies.Add(Stats(auto ? "hnsw auto-tuned" : "hnsw", "float32", $"M={options.HnswM} ef={(auto ? hnsw.DefaultEf : ef)}", times, recall, baseline));
         }
 
         return report with
@@ -303,17 +279,9 @@ public static class SearchBenchmark
         {
             bool auto = nprobe < 0;
             int probes = auto ? tuning.Nprobe : nprobe;
-            double recall = 0;
             var ivfOptions = vectorOptions with { Nprobe = probes, RerankCandidates = options.RerankCandidates };
-            var times = Time(queries, options.Warmup, (q, i) =>
-            {
-                var hits = ivf.Search(q, options.K, ivfOptions);
-                if (i >= options.Warmup)
-                {
-                    recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
-                }
-            }, progress, $"ivf nprobe {probes} {size}");
-            latencies.Add(Stats(auto ? "ivf auto-tuned" : "ivf-sq8+rerank", "float32", $"nprobe={probes}/{ivf.ListCount}" + (options.RerankCandidates is int r ? $" rr={r}" : ""), times, recall / options.Queries, baseline));
+            var (times, recall) = TimeWithRecall(ivf, ivfOptions, options, queries, truth, progress, $"ivf nprobe {probes} {size}");
+            latencies.Add(Stats(auto ? "ivf auto-tuned" : "ivf-sq8+rerank", "float32", $"nprobe={probes}/{ivf.ListCount}" + (options.RerankCandidates is int r ? $" rr={r}" : ""), times, recall, baseline));
         }
 
         return report with
@@ -344,6 +312,21 @@ public static class SearchBenchmark
 
         progress?.Report(new WorkProgress($"generate {count}", count, count, "vectors"));
         return store;
+    }
+
+    /// <summary>Latencies of the measured queries (after the warm-up) and their mean recall@k against <paramref name="truth"/>.</summary>
+    private static (double[] Times, double Recall) TimeWithRecall(IVectorIndex index, VectorSearchOptions searchOptions, SearchBenchmarkOptions options, float[][] queries, HashSet<int>[] truth, IProgress<WorkProgress>? progress, string task)
+    {
+        double recall = 0;
+        var times = Time(queries, options.Warmup, (q, i) =>
+        {
+            var hits = index.Search(q, options.K, searchOptions);
+            if (i >= options.Warmup)
+            {
+                recall += hits.Count(h => truth[i].Contains(h.Position)) / (double)options.K;
+            }
+        }, progress, task);
+        return (times, recall / options.Queries);
     }
 
     private static double[] Time(float[][] queries, int warmup, Action<float[], int> search, IProgress<WorkProgress>? progress, string task)

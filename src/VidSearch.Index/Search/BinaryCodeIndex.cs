@@ -138,9 +138,7 @@ public sealed class BinaryCodeIndex : IVectorIndex
             return Tuning;
         }
 
-        var random = new Random(seed);
-        int[] rows = Enumerable.Range(0, n).OrderBy(_ => random.Next()).Take(Math.Min(sampleQueries, n)).ToArray();
-        var recall = new HeldOutRecall(_store, n, rows, k, (candidates, query, row) =>
+        var recall = new HeldOutRecall(_store, n, HeldOutRecall.SampleRows(n, sampleQueries, seed), k, (candidates, query, row) =>
             Search(query, k + 1, new VectorSearchOptions { RerankCandidates = candidates, Threads = threads }).Select(h => h.Position).Where(p => p != row).Take(k),
             threads, cancellationToken);
         int best = recall.SmallestMeeting(targetRecall, low: k, high: 10 * k, limit: n, tolerance: h => Math.Max(1, h / 16));

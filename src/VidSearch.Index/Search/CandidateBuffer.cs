@@ -64,14 +64,6 @@ public sealed class CandidateBuffer
         return _items.AsSpan(0, _size).ToArray();
     }
 
-    /// <summary>The best <see cref="Capacity"/> hits (fewer when fewer were added), best first.</summary>
-    public VectorHit[] ToSortedArray()
-    {
-        var result = ToArray();
-        Array.Sort(result, static (a, b) => Better(a, b) ? -1 : Better(b, a) ? 1 : 0);
-        return result;
-    }
-
     /// <summary>Keeps exactly the best <see cref="Capacity"/> hits and sets the threshold to the worst of them.</summary>
     private void Cut()
     {

@@ -34,6 +34,19 @@ internal sealed class HeldOutRecall
 
     public int QueryCount => _rows.Length;
 
+    /// <summary><paramref name="count"/> distinct rows of [0, <paramref name="n"/>) drawn with <paramref name="seed"/>, in ascending order.</summary>
+    public static int[] SampleRows(int n, int count, int seed)
+    {
+        var random = new Random(seed);
+        var chosen = new HashSet<int>();
+        while (chosen.Count < Math.Min(count, n))
+        {
+            chosen.Add(random.Next(n));
+        }
+
+        return chosen.Order().ToArray();
+    }
+
     public double At(int setting)
     {
         if (!_measured.TryGetValue(setting, out double recall))

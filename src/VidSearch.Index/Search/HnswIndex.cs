@@ -187,14 +187,7 @@ public sealed class HnswIndex : IVectorIndex
             return Tuning;
         }
 
-        var random = new Random(seed);
-        var chosen = new HashSet<int>();
-        while (chosen.Count < Math.Min(sampleQueries, n))
-        {
-            chosen.Add(random.Next(n));
-        }
-
-        var rows = chosen.Order().ToArray();
+        var rows = HeldOutRecall.SampleRows(n, sampleQueries, seed);
         var recall = new HeldOutRecall(_store, n, rows, k, (ef, query, row) =>
             Search(query, k, new VectorSearchOptions { Ef = ef, Threads = threads }, exclude: row).Select(h => h.Position),
             threads, cancellationToken);
