@@ -120,11 +120,13 @@ public sealed class BinaryCodeIndex : IVectorIndex
 
     /// <summary>
     /// Finds the smallest number of re-scored candidates whose recall@k against exact search reaches
-    /// <paramref name="targetRecall"/>, with <paramref name="sampleQueries"/> stored vectors as queries, each one's own
-    /// row left out of both answers; doubles from 10k, then bisects to within 1/16. The result becomes
+    /// <paramref name="targetRecall"/> with 95 % confidence (<see cref="HeldOutRecall.LowerBound"/>), with
+    /// <paramref name="sampleQueries"/> stored vectors as queries, each one's own row left out of both answers. One scan
+    /// per query ranks its true neighbours among the estimates (<see cref="CandidateRanks"/>), which gives the recall of
+    /// every count at once, so the count is exact, not bisected to a tolerance. The result becomes
     /// <see cref="DefaultCandidates"/>.
     /// </summary>
-    public CandidateTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
+    public CandidateTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 256, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
     {
         if (!(targetRecall is > 0 and <= 1) || k < 1 || sampleQueries < 1)
         {
@@ -138,10 +140,8 @@ public sealed class BinaryCodeIndex : IVectorIndex
             return Tuning;
         }
 
-        var recall = new HeldOutRecall(_store, n, HeldOutRecall.SampleRows(n, sampleQueries, seed), k, (candidates, query, row) =>
-            Search(query, k + 1, new VectorSearchOptions { RerankCandidates = candidates, Threads = threads }).Select(h => h.Position).Where(p => p != row).Take(k),
-            threads, cancellationToken);
-        int best = recall.SmallestMeeting(targetRecall, low: k, high: 10 * k, limit: n, tolerance: h => Math.Max(1, h / 16));
+        var recall = HeldOutRecall.OfCandidateRanks(_store, n, HeldOutRecall.SampleRows(n, sampleQueries, seed), k, CandidateRanks, threads, cancellationToken);
+        int best = recall.SmallestMeeting(targetRecall, low: k - 1, high: 10 * k, limit: n, tolerance: _ => 1);
         Tuning = new CandidateTuning(best, recall.At(best), targetRecall, recall.QueryCount);
         return Tuning;
     }
@@ -203,6 +203,54 @@ public sealed class BinaryCodeIndex : IVectorIndex
         }
 
         return found.ToArray();
+    }
+
+    /// <summary>
+    /// The rank of each of <paramref name="positions"/> in the order of estimated dot products with
+    /// <paramref name="query"/>: how many other rows, <paramref name="leftOut"/> not counted, are estimated at least as
+    /// high. A row enters the best <c>c</c> candidates (<see cref="Candidates"/>) when its rank is below <c>c</c>
+    /// (ties counted against it), so the ranks of a query's true neighbours give its recall for every candidate count.
+    /// </summary>
+    internal int[] CandidateRanks(float[] query, int leftOut, int[] positions)
+    {
+        var rotated = new float[_rotation.PaddedDim];
+        _rotation.Apply(query, rotated);
+        var lookup = new SignCodeLookup(rotated);
+        var estimates = new float[BuiltCount];
+        Span<ushort> sums = stackalloc ushort[SignCodeBlocks.BlockSize];
+        Span<float> block = stackalloc float[SignCodeBlocks.BlockSize];
+        for (int b = 0; b < _codes.BlockCount; b++)
+        {
+            lookup.ScanBlock(_codes.Block(b), sums);
+            lookup.Estimates(sums, _weights.AsSpan(b * SignCodeBlocks.BlockSize, SignCodeBlocks.BlockSize), block, float.PositiveInfinity);
+            for (int slot = 0; slot < SignCodeBlocks.BlockSize; slot++)
+            {
+                int position = (b * SignCodeBlocks.BlockSize) + SignCodeBlocks.PositionOfSlot(slot);
+                if (position < BuiltCount)
+                {
+                    estimates[position] = block[slot];
+                }
+            }
+        }
+
+        var own = positions.Select(p => estimates[p]).ToArray();
+        float lowest = own.Length == 0 ? float.PositiveInfinity : own.Min();
+        var ranks = new int[positions.Length];
+        for (int i = 0; i < estimates.Length; i++)
+        {
+            if (estimates[i] >= lowest && i != leftOut)
+            {
+                for (int j = 0; j < own.Length; j++)
+                {
+                    if (estimates[i] >= own[j] && i != positions[j])
+                    {
+                        ranks[j]++;
+                    }
+                }
+            }
+        }
+
+        return ranks;
     }
 
     /// <summary>Candidate counts from which the scan starts from a sampled threshold.</summary>

@@ -166,7 +166,8 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     /// <summary>
-    /// Finds the smallest ef whose recall@k against exact search reaches <paramref name="targetRecall"/>, with
+    /// Finds the smallest ef whose recall@k against exact search reaches <paramref name="targetRecall"/> with 95 %
+    /// confidence (<see cref="HeldOutRecall.LowerBound"/>), with
     /// <paramref name="sampleQueries"/> stored vectors (seeded sample) as queries, each one's own row left out of both
     /// answers and kept out of the walk (its links lead straight to its neighbours, which a fresh query lacks). ef
     /// doubles from k until the target is met (at most <see cref="MaxTunedEf"/>), then is bisected. The result becomes
@@ -188,7 +189,7 @@ public sealed class HnswIndex : IVectorIndex
         }
 
         var rows = HeldOutRecall.SampleRows(n, sampleQueries, seed);
-        var recall = new HeldOutRecall(_store, n, rows, k, (ef, query, row) =>
+        var recall = HeldOutRecall.OfSearch(_store, n, rows, k, (ef, query, row) =>
             Search(query, k, new VectorSearchOptions { Ef = ef, Threads = threads }, exclude: row).Select(h => h.Position),
             threads, cancellationToken);
         int limit = Math.Max(k, Math.Min(MaxTunedEf, n));

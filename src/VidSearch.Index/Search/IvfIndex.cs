@@ -66,7 +66,8 @@ public sealed class IvfIndex : IVectorIndex
     public int DefaultNprobe => Tuning?.Nprobe ?? Math.Clamp((int)Math.Ceiling(_lists.Length / 16.0), Math.Min(8, _lists.Length), _lists.Length);
 
     /// <summary>
-    /// Finds the smallest nprobe whose recall@k against exact search reaches <paramref name="targetRecall"/>, with
+    /// Finds the smallest nprobe whose recall@k against exact search reaches <paramref name="targetRecall"/> with 95 %
+    /// confidence (<see cref="HeldOutRecall.LowerBound"/>), with
     /// <paramref name="sampleQueries"/> stored vectors (seeded sample) as queries, each one's own row left out of
     /// both answers (so a query is a point of the data's distribution, not a copy of a stored vector). nprobe is
     /// doubled until the target is met, then bisected; when even every list misses it, nprobe = all lists.
@@ -89,7 +90,7 @@ public sealed class IvfIndex : IVectorIndex
 
         var random = new Random(seed);
         var rows = SampleWithoutReplacement(n, Math.Min(sampleQueries, n), random);
-        var recall = new HeldOutRecall(_store, n, rows, k, (nprobe, query, row) =>
+        var recall = HeldOutRecall.OfSearch(_store, n, rows, k, (nprobe, query, row) =>
             Search(query, k + 1, new VectorSearchOptions { Nprobe = nprobe, Threads = threads }).Select(h => h.Position).Where(p => p != row).Take(k),
             threads, cancellationToken);
         int high = recall.SmallestMeeting(targetRecall, low: 0, high: 1, limit: _lists.Length, tolerance: _ => 1);

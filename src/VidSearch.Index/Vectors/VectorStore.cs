@@ -62,13 +62,24 @@ public abstract class VectorStore
     /// <summary>Writes the dot products of <paramref name="query"/> with rows [start, start + scores.Length).</summary>
     public void Score(ReadOnlySpan<float> query, int start, Span<float> scores)
     {
+        ScorePrepared(Prepare(query), start, scores);
+    }
+
+    /// <summary>A query in the form <see cref="ScorePrepared"/> takes, made once for many row ranges.</summary>
+    internal object Prepare(ReadOnlySpan<float> query)
+    {
         CheckDim(query.Length);
+        return PrepareQuery(query);
+    }
+
+    /// <summary>As <see cref="Score(ReadOnlySpan{float}, int, Span{float})"/> for a query from <see cref="Prepare"/>.</summary>
+    internal void ScorePrepared(object prepared, int start, Span<float> scores)
+    {
         if (start < 0 || start + scores.Length > Count)
         {
             throw new ArgumentOutOfRangeException(nameof(start));
         }
 
-        var prepared = PrepareQuery(query);
         int row = start;
         int written = 0;
         while (written < scores.Length)

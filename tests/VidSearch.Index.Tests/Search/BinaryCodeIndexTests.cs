@@ -62,6 +62,23 @@ public sealed class BinaryCodeIndexTests
         Assert.True(fresh >= 0.9, $"recall@10 on fresh queries {fresh} with {index.DefaultCandidates} candidates");
     }
 
+    [Fact]
+    public void The_ranks_of_the_true_neighbours_give_the_recall_the_search_itself_finds()
+    {
+        var store = Uniform(64, 17).FillStore(VectorStorageType.Float32, 20_000);
+        var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { TargetRecall = null });
+        var rows = HeldOutRecall.SampleRows(store.Count, 30, seed: 5);
+        var byRanks = HeldOutRecall.OfCandidateRanks(store, store.Count, rows, 10, index.CandidateRanks, 2, default);
+        var bySearch = HeldOutRecall.OfSearch(store, store.Count, rows, 10, (candidates, query, row) =>
+            index.Search(query, 11, new VectorSearchOptions { RerankCandidates = candidates + 1 }).Select(h => h.Position).Where(p => p != row).Take(10), 2, default);
+        foreach (int candidates in new[] { 10, 40, 150, 600, 2500 })
+        {
+            Assert.Equal(bySearch.At(candidates), byRanks.At(candidates), 12);
+        }
+
+        Assert.True(byRanks.At(10) < byRanks.At(600), $"{byRanks.At(10)} vs {byRanks.At(600)}");
+    }
+
     [Theory]
     [InlineData(VectorStorageType.Float16)]
     [InlineData(VectorStorageType.Int8)]

@@ -222,4 +222,25 @@ public sealed class VectorIndexTests
         Assert.Equal("ivf", VectorIndexFactory.KindFor(VectorIndexChoice.Ivf, 10));
         Assert.Equal("hnsw", VectorIndexFactory.KindFor(VectorIndexChoice.Hnsw, 10));
     }
+
+    [Theory]
+    [InlineData(VectorStorageType.Float32, 1)]
+    [InlineData(VectorStorageType.Float32, 2)]
+    [InlineData(VectorStorageType.Float16, 2)]
+    [InlineData(VectorStorageType.Int8, 2)]
+    public void A_batch_of_exact_searches_gives_each_query_s_own_answer(VectorStorageType type, int threads)
+    {
+        var gen = new ClusteredGaussianVectors(24, 5, 1f, seed: 31);
+        var store = gen.FillStore(type, 9000);
+        var queries = Enumerable.Range(0, 7).Select(_ => gen.Next()).ToArray();
+        var batch = ExactVectorIndex.SearchRangeMany(store, queries, 100, 8999, 12, threads);
+        Assert.Equal(queries.Length, batch.Length);
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(ExactVectorIndex.SearchRange(store, queries[q], 100, 8999, 12, threads), batch[q]);
+        }
+
+        Assert.All(ExactVectorIndex.SearchRangeMany(store, queries, 5, 5, 3, threads), Assert.Empty);
+        Assert.Throws<VidSearchException>(() => ExactVectorIndex.SearchRangeMany(store, [new float[3]], 0, 10, 3, threads));
+    }
 }

@@ -1,0 +1,58 @@
+using VidSearch.Index.Search;
+using VidSearch.Index.Vectors;
+
+namespace VidSearch.Index.Tests.Search;
+
+public sealed class HeldOutRecallTests
+{
+    private static readonly VectorStore Store = new ClusteredGaussianVectors(16, 1, 100f, seed: 21).FillStore(VectorStorageType.Float32, 400);
+
+    /// <summary>Even rows find all 10 neighbours within 5 candidates, odd rows half of them; all are found within 11.</summary>
+    private static HeldOutRecall HalfFoundOnOddRows(int[] rows)
+        => HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, 10, (_, row, truth) => truth.Select((_, j) => row % 2 == 0 || j < 5 ? 0 : 10).ToArray(), 2, default);
+
+    [Fact]
+    public void The_lower_bound_is_the_mean_less_1_645_standard_errors_of_the_per_query_recalls()
+    {
+        int[] rows = [2, 4, 6, 1, 3, 5, 7, 9];
+        var recall = HalfFoundOnOddRows(rows);
+        double[] perQuery = [1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5];
+        double mean = perQuery.Average();
+        double sd = Math.Sqrt(perQuery.Sum(r => (r - mean) * (r - mean)) / (perQuery.Length - 1));
+        Assert.Equal(mean, recall.At(5), 12);
+        Assert.Equal(mean - (1.645 * sd / Math.Sqrt(perQuery.Length)), recall.LowerBound(5), 12);
+        Assert.Equal(1.0, recall.At(11));
+        Assert.Equal(1.0, recall.LowerBound(11));
+    }
+
+    [Fact]
+    public void The_smallest_setting_must_reach_the_target_with_confidence_not_only_on_average()
+    {
+        var recall = HalfFoundOnOddRows([2, 4, 6, 1, 3, 5, 7, 9]);
+        Assert.True(recall.At(5) >= 0.68);
+        Assert.Equal(11, recall.SmallestMeeting(0.68, low: 0, high: 1, limit: 400, tolerance: _ => 1));
+        Assert.Equal(1, HalfFoundOnOddRows([2, 4, 6, 8]).SmallestMeeting(0.68, low: 0, high: 1, limit: 400, tolerance: _ => 1));
+    }
+
+    [Fact]
+    public void The_truth_leaves_each_query_s_own_row_out()
+    {
+        int[] rows = HeldOutRecall.SampleRows(Store.Count, 12, seed: 3);
+        var seen = new List<(int Row, int[] Truth)>();
+        HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, 10, (query, row, truth) =>
+        {
+            lock (seen)
+            {
+                seen.Add((row, truth));
+            }
+
+            return new int[truth.Length];
+        }, 2, default);
+        Assert.Equal(rows.Order(), seen.Select(s => s.Row).Order());
+        var exact = new ExactVectorIndex(Store);
+        foreach (var (row, truth) in seen)
+        {
+            Assert.Equal(exact.Search(Store.Get(row), 11).Select(h => h.Position).Where(p => p != row).Take(10), truth);
+        }
+    }
+}
