@@ -68,6 +68,12 @@ public sealed class BinaryCodeIndex : IVectorIndex
     /// <summary>Candidates re-scored exactly by default: the tuned count, else 0.2 % of the rows (at least 100).</summary>
     public int DefaultCandidates => Tuning?.Candidates ?? Math.Max(100, BuiltCount / 500);
 
+    /// <summary>Bytes a query reads at the default candidate count (<see cref="QueryCost"/>): every code and weight, and the re-scored rows.</summary>
+    internal double EstimatedQueryBytes => ScanBytes(BuiltCount, Dim) + QueryCost.Rescoring(_store, Math.Min(DefaultCandidates, BuiltCount));
+
+    /// <summary>Bytes the scan of <paramref name="rows"/> codes of <paramref name="dim"/>-d vectors reads: the least a query costs, before any re-scoring.</summary>
+    internal static double ScanBytes(int rows, int dim) => (double)rows * ((RandomizedHadamardRotation.PaddedDimOf(dim) / 8) + sizeof(float));
+
     /// <summary>Bytes of the codes, the weights and the rotation's signs.</summary>
     public long IndexBytes => _codes.TotalBytes + (long)_weights.Length * sizeof(float) + _rotation.Signs.Sum(s => (long)s.Length);
 

@@ -98,6 +98,18 @@ public sealed class IvfIndex : IVectorIndex
         return Tuning;
     }
 
+    /// <summary>
+    /// Bytes a top-10 query reads at the default nprobe (<see cref="QueryCost"/>): the centroids, the average share of
+    /// the lists it probes, and the re-scored rows.
+    /// </summary>
+    internal double EstimatedQueryBytes
+        => ((double)_centroids.Length * sizeof(float))
+            + ((double)IndexBytes - ((double)_centroids.Length * sizeof(float))) * Math.Min(DefaultNprobe, _lists.Length) / Math.Max(1, _lists.Length)
+            + QueryCost.Rescoring(_store, Math.Min(DefaultRerank, BuiltCount));
+
+    /// <summary>Rows re-scored exactly for a top-10 query unless told otherwise.</summary>
+    private const int DefaultRerank = 100;
+
     /// <summary>Bytes of the inverted lists and centroids (codes, scales, ids).</summary>
     public long IndexBytes => (long)_centroids.Length * sizeof(float) + _lists.Sum(l => (long)l.Ids.Length * (Dim + sizeof(float) + sizeof(int)));
 
@@ -228,7 +240,7 @@ public sealed class IvfIndex : IVectorIndex
         }
 
         nprobe = Math.Min(nprobe, _lists.Length);
-        int rerank = Math.Max(k, options?.RerankCandidates ?? Math.Max(100, 10 * k));
+        int rerank = Math.Max(k, options?.RerankCandidates ?? Math.Max(DefaultRerank, 10 * k));
         int threads = Math.Max(1, options?.Threads ?? 2);
 
         var centroidScores = new TopK(nprobe);

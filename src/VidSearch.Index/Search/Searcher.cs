@@ -60,25 +60,19 @@ public sealed class Searcher
     public string IndexKind => _index.Kind;
 
     /// <summary>
-    /// Builds and caches the approximate index when the collection is large enough for Auto to use it and the
-    /// cache is missing or stale; returns whether it did.
+    /// Builds and caches the approximate index (IVF, and the binary codes when the data calls for them) when the
+    /// collection is large enough for Auto to use it and the cache is missing or stale; returns whether it did.
     /// </summary>
     public static bool PrepareIndex(CollectionStore store, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        string kind = VectorIndexFactory.KindFor(VectorIndexChoice.Auto, store.SegmentCount(SegmentKind.Segment));
-        if (kind == "exact")
+        if (VectorIndexFactory.KindFor(VectorIndexChoice.Auto, store.SegmentCount(SegmentKind.Segment)) == "exact")
         {
             return false;
         }
 
         var segments = store.LoadSegments(SegmentKind.Segment);
-        if (VectorIndexFactory.TryLoadCached(segments.Vectors, kind, store.AnnIndexPath, store.VectorsGeneration) is not null)
-        {
-            return false;
-        }
-
-        VectorIndexFactory.Open(segments.Vectors, VectorIndexChoice.Auto, store.AnnIndexPath, store.VectorsGeneration, progress: progress, cancellationToken: cancellationToken);
-        return true;
+        VectorIndexFactory.Open(segments.Vectors, VectorIndexChoice.Auto, store.AnnIndexPath, store.VectorsGeneration, progress, cancellationToken, out bool built);
+        return built;
     }
 
     public int SegmentCount => _segments.Count;

@@ -6,11 +6,11 @@ namespace VidSearch.Index.Search;
 /// <summary>Which vector index to use.</summary>
 public enum VectorIndexChoice
 {
-    /// <summary>Exact below <see cref="VectorIndexFactory.ApproximateThreshold"/> vectors, the default approximate kind above.</summary>
+    /// <summary>Exact below <see cref="VectorIndexFactory.ApproximateThreshold"/> vectors, <see cref="Approximate"/> above.</summary>
     Auto,
     Exact,
 
-    /// <summary>The default approximate kind (<see cref="VectorIndexFactory.DefaultApproximateKind"/>).</summary>
+    /// <summary>IVF or binary codes, whichever the data makes cheaper (<see cref="VectorIndexFactory"/>).</summary>
     Approximate,
     Ivf,
     Hnsw,
@@ -24,17 +24,21 @@ public enum VectorIndexChoice
 /// (IVF-SQ8, HNSW or binary codes, loaded from its file beside the database, or rebuilt and saved when missing or stale) for
 /// large ones.
 /// </summary>
+/// <remarks>
+/// Approximate (and Auto on large collections) chooses from the data. IVF is built and tuned first; on clustered data
+/// it probes a few lists and reads far less than any scan of every vector, and is kept. When its tuned nprobe makes it
+/// read more than the binary codes' scan alone (near-uniform data, where it must probe most lists), the binary codes
+/// are built and tuned too, and the one whose query reads fewer bytes is used (<see cref="QueryCost"/>). HNSW is
+/// opened only when asked: on near-uniform data IVF reached the recall target at about a tenth of its latency and
+/// builds 12-80x faster (search RESULTS.md).
+/// </remarks>
 public static class VectorIndexFactory
 {
     /// <summary>Collections with at least this many vectors use the approximate index under Auto.</summary>
     public const int ApproximateThreshold = 50_000;
 
-    /// <summary>
-    /// The approximate index Auto and Approximate use: IVF-SQ8. Measured against HNSW (search RESULTS.md, "HNSW"): both
-    /// meet the recall target in well under a millisecond on clustered data, but on near-uniform data IVF reaches
-    /// recall@10 0.95 at about a tenth of HNSW's latency, and it builds 12-80x faster.
-    /// </summary>
-    public const string DefaultApproximateKind = "ivf";
+    /// <summary>The kind <see cref="KindFor"/> names for IVF or binary codes chosen from the data.</summary>
+    public const string ChosenFromData = "approximate";
 
     public static VectorIndexChoice ParseChoice(string value) => value.Trim().ToLowerInvariant() switch
     {
@@ -47,15 +51,18 @@ public static class VectorIndexFactory
         _ => throw VidSearchException.Argument("--index", $"'{value}' is not an index choice (auto, exact, approximate, ivf, hnsw, binary)"),
     };
 
-    /// <summary>The index kind ("exact", "ivf", "hnsw" or "binary") a choice opens for a store of <paramref name="count"/> vectors.</summary>
+    /// <summary>
+    /// The index kind ("exact", "ivf", "hnsw" or "binary") a choice opens for a store of <paramref name="count"/>
+    /// vectors, or <see cref="ChosenFromData"/> when the data decides between IVF and binary codes.
+    /// </summary>
     public static string KindFor(VectorIndexChoice choice, int count) => choice switch
     {
         VectorIndexChoice.Exact => "exact",
         VectorIndexChoice.Ivf => "ivf",
         VectorIndexChoice.Hnsw => "hnsw",
         VectorIndexChoice.Binary => "binary",
-        VectorIndexChoice.Approximate => DefaultApproximateKind,
-        VectorIndexChoice.Auto => count >= ApproximateThreshold ? DefaultApproximateKind : "exact",
+        VectorIndexChoice.Approximate => ChosenFromData,
+        VectorIndexChoice.Auto => count >= ApproximateThreshold ? ChosenFromData : "exact",
         _ => throw new ArgumentOutOfRangeException(nameof(choice)),
     };
 
@@ -88,44 +95,85 @@ public static class VectorIndexFactory
         BinaryBuildOptions? binaryOptions = null,
         IProgress<WorkProgress>? progress = null,
         CancellationToken cancellationToken = default)
+        => new Opener(store, annPath, fingerprint, ivfOptions, hnswOptions, binaryOptions, progress, cancellationToken).Open(choice);
+
+    /// <summary>As <see cref="Open"/> with the default build options; <paramref name="built"/> tells whether an index had to be built (no current cache).</summary>
+    internal static IVectorIndex Open(VectorStore store, VectorIndexChoice choice, string? annPath, long fingerprint, IProgress<WorkProgress>? progress, CancellationToken cancellationToken, out bool built)
     {
-        string kind = KindFor(choice, store.Count);
-        if (kind == "exact")
-        {
-            return new ExactVectorIndex(store);
-        }
-
-        if (annPath is not null && TryLoadCached(store, kind, annPath, fingerprint) is { } cached)
-        {
-            return cached;
-        }
-
-        if (kind == "hnsw")
-        {
-            var graph = HnswIndex.Build(store, hnswOptions, progress, cancellationToken);
-            SaveQuietly(() => graph.Save(CachePath(annPath!, kind), fingerprint), annPath);
-            return graph;
-        }
-
-        if (kind == "binary")
-        {
-            var codes = BinaryCodeIndex.Build(store, binaryOptions, progress, cancellationToken);
-            SaveQuietly(() => codes.Save(CachePath(annPath!, kind), fingerprint), annPath);
-            return codes;
-        }
-
-        var lists = IvfIndex.Build(store, ivfOptions, progress, cancellationToken);
-        SaveQuietly(() => lists.Save(CachePath(annPath!, kind), fingerprint), annPath);
-        return lists;
+        var opener = new Opener(store, annPath, fingerprint, null, null, null, progress, cancellationToken);
+        var index = opener.Open(choice);
+        built = opener.Built;
+        return index;
     }
 
-    private static void SaveQuietly(Action save, string? annPath)
+    private sealed class Opener(
+        VectorStore store,
+        string? annPath,
+        long fingerprint,
+        IvfBuildOptions? ivfOptions,
+        HnswBuildOptions? hnswOptions,
+        BinaryBuildOptions? binaryOptions,
+        IProgress<WorkProgress>? progress,
+        CancellationToken cancellationToken)
     {
-        if (annPath is null)
+        public bool Built { get; private set; }
+
+        public IVectorIndex Open(VectorIndexChoice choice) => KindFor(choice, store.Count) switch
         {
-            return;
+            "exact" => new ExactVectorIndex(store),
+            ChosenFromData => ChooseFromData(),
+            string kind => Cached(kind),
+        };
+
+        private IVectorIndex ChooseFromData()
+        {
+            var lists = (IvfIndex)Cached("ivf");
+            if (lists.EstimatedQueryBytes <= BinaryCodeIndex.ScanBytes(lists.BuiltCount, store.Dim))
+            {
+                return lists;
+            }
+
+            var codes = (BinaryCodeIndex)Cached("binary");
+            return codes.EstimatedQueryBytes < lists.EstimatedQueryBytes ? codes : lists;
         }
 
+        private IVectorIndex Cached(string kind)
+        {
+            if (annPath is not null && TryLoadCached(store, kind, annPath, fingerprint) is { } cached)
+            {
+                return cached;
+            }
+
+            Built = true;
+            IVectorIndex index;
+            Action<string> save;
+            switch (kind)
+            {
+                case "hnsw":
+                    var graph = HnswIndex.Build(store, hnswOptions, progress, cancellationToken);
+                    (index, save) = (graph, path => graph.Save(path, fingerprint));
+                    break;
+                case "binary":
+                    var codes = BinaryCodeIndex.Build(store, binaryOptions, progress, cancellationToken);
+                    (index, save) = (codes, path => codes.Save(path, fingerprint));
+                    break;
+                default:
+                    var lists = IvfIndex.Build(store, ivfOptions, progress, cancellationToken);
+                    (index, save) = (lists, path => lists.Save(path, fingerprint));
+                    break;
+            }
+
+            if (annPath is not null)
+            {
+                SaveQuietly(() => save(CachePath(annPath, kind)));
+            }
+
+            return index;
+        }
+    }
+
+    private static void SaveQuietly(Action save)
+    {
         try
         {
             save();

@@ -212,15 +212,40 @@ public sealed class VectorIndexTests
     [Theory]
     [InlineData("approximate")]
     [InlineData("ann")]
-    public void Approximate_means_the_default_approximate_kind_which_auto_uses_above_the_threshold(string name)
+    public void Approximate_is_chosen_from_the_data_and_auto_chooses_it_above_the_threshold(string name)
     {
         var choice = VectorIndexFactory.ParseChoice(name);
         Assert.Equal(VectorIndexChoice.Approximate, choice);
-        Assert.Equal(VectorIndexFactory.DefaultApproximateKind, VectorIndexFactory.KindFor(choice, 10));
-        Assert.Equal(VectorIndexFactory.DefaultApproximateKind, VectorIndexFactory.KindFor(VectorIndexChoice.Auto, VectorIndexFactory.ApproximateThreshold));
+        Assert.Equal(VectorIndexFactory.ChosenFromData, VectorIndexFactory.KindFor(choice, 10));
+        Assert.Equal(VectorIndexFactory.ChosenFromData, VectorIndexFactory.KindFor(VectorIndexChoice.Auto, VectorIndexFactory.ApproximateThreshold));
         Assert.Equal("exact", VectorIndexFactory.KindFor(VectorIndexChoice.Auto, VectorIndexFactory.ApproximateThreshold - 1));
         Assert.Equal("ivf", VectorIndexFactory.KindFor(VectorIndexChoice.Ivf, 10));
         Assert.Equal("hnsw", VectorIndexFactory.KindFor(VectorIndexChoice.Hnsw, 10));
+    }
+
+    [Fact]
+    public void Approximate_keeps_ivf_on_clustered_data_and_takes_binary_codes_where_ivf_must_probe_most_lists()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("c.db.ivf");
+        var clustered = new ClusteredGaussianVectors(128, 40, 1f, seed: 40).FillStore(VectorStorageType.Float32, 50_000);
+        var lists = VectorIndexFactory.Open(clustered, VectorIndexChoice.Approximate, path, 1);
+        Assert.Equal("ivf", lists.Kind);
+        Assert.True(((IvfIndex)lists).EstimatedQueryBytes < BinaryCodeIndex.ScanBytes(50_000, 128));
+        Assert.False(File.Exists(VectorIndexFactory.CachePath(path, "binary")));
+
+        var uniform = new ClusteredGaussianVectors(128, 1, 100f, seed: 41).FillStore(VectorStorageType.Float32, 20_000);
+        var codes = VectorIndexFactory.Open(uniform, VectorIndexChoice.Approximate, path, 2);
+        Assert.Equal("binary", codes.Kind);
+        var ivf = IvfIndex.TryLoad(path, uniform, 2);
+        Assert.NotNull(ivf);
+        Assert.True(((BinaryCodeIndex)codes).EstimatedQueryBytes < ivf!.EstimatedQueryBytes);
+        Assert.True(ivf.DefaultNprobe * 4 > ivf.ListCount, $"nprobe {ivf.DefaultNprobe} of {ivf.ListCount}");
+
+        var written = File.GetLastWriteTimeUtc(VectorIndexFactory.CachePath(path, "binary"));
+        Assert.Equal("binary", VectorIndexFactory.Open(uniform, VectorIndexChoice.Approximate, path, 2, progress: null, default, out bool built).Kind);
+        Assert.False(built);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(VectorIndexFactory.CachePath(path, "binary")));
     }
 
     [Theory]

@@ -72,6 +72,6 @@ public sealed class CollectionLocatorAndMigrationTests
         long b = store.FindVideo(dir.File("b.mp4"))!.Id;
         var top = searcher.Search(searcher.VideoVector(b), new SearchOptions { K = 1 });
         Assert.Equal(b, top.Videos[0].VideoId);
-        Assert.NotNull(VectorIndexFactory.TryLoadCached(store.LoadSegments(SegmentKind.Segment).Vectors, VectorIndexFactory.DefaultApproximateKind, store.AnnIndexPath, store.VectorsGeneration));
+        Assert.NotNull(VectorIndexFactory.TryLoadCached(store.LoadSegments(SegmentKind.Segment).Vectors, "ivf", store.AnnIndexPath, store.VectorsGeneration));
     }
 }
