@@ -23,6 +23,9 @@ public class BenchSearchTests
         Assert.Equal(1.0, rows["binary+rerank candidates=4000"].GetProperty("recallAt10").GetDouble());
         Assert.True(size.GetProperty("binaryBytesPerVector").GetDouble() is > 8 and < 16);
         Assert.True(size.GetProperty("binaryTuning").GetProperty("candidates").GetInt32() > 10);
+        double ivfBytes = size.GetProperty("ivfQueryBytes").GetDouble(), binaryBytes = size.GetProperty("binaryQueryBytes").GetDouble();
+        Assert.True(ivfBytes > 0 && binaryBytes > 0, $"{ivfBytes} {binaryBytes}");
+        Assert.Equal(binaryBytes < ivfBytes ? "binary" : "ivf", size.GetProperty("approximateChoice").GetString());
 
         (code, _, error) = await EndToEndTests.Run("bench", "search", "--sizes", "4000", "--approximate", "faiss");
         Assert.NotEqual(0, code);

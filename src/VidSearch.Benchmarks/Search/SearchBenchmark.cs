@@ -126,6 +126,17 @@ public sealed record SizeReport(int Vectors, int Clusters, double GenerateSecond
     public CandidateTuning? BinaryTuning { get; init; }
 
     public double BinaryTuneSeconds { get; init; }
+
+    /// <summary>Bytes a query reads at the tuned setting, as Auto estimates them (0 when not measured).</summary>
+    public double IvfQueryBytes { get; init; }
+
+    /// <inheritdoc cref="IvfQueryBytes"/>
+    public double BinaryQueryBytes { get; init; }
+
+    /// <summary>The index Auto (and --index approximate) would use for this data: "ivf" or "binary"; null unless both were measured.</summary>
+    public string? ApproximateChoice => IvfQueryBytes > 0 && BinaryQueryBytes > 0
+        ? (VectorIndexFactory.PrefersBinaryCodes(IvfQueryBytes, BinaryQueryBytes) ? "binary" : "ivf")
+        : null;
 }
 
 public sealed record SearchBenchmarkReport(string Data, int Dim, int Queries, int K, int Threads, string Machine, IReadOnlyList<SizeReport> Sizes);
@@ -233,6 +244,7 @@ public static class SearchBenchmark
             BinaryBytesPerVector = index.IndexBytes / (double)store.Count,
             BinaryTuning = tuning,
             BinaryTuneSeconds = tuneSeconds,
+            BinaryQueryBytes = index.EstimatedQueryBytes,
         };
     }
 
@@ -291,6 +303,7 @@ public static class SearchBenchmark
             IvfBytesPerVector = ivf.IndexBytes / (double)size,
             TuneSeconds = tuneSeconds,
             Tuning = tuning,
+            IvfQueryBytes = ivf.EstimatedQueryBytes,
         };
     }
 

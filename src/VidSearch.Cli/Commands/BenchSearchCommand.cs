@@ -91,6 +91,11 @@ public static class BenchSearchCommand
                     Console.WriteLine($"  auto-tuned nprobe {tuning.Nprobe}: recall@{report.K} {tuning.Recall:0.000} on {tuning.SampleQueries} stored vectors as queries (target {tuning.TargetRecall}), {size.TuneSeconds:0.0} s");
                 }
 
+                if (size.ApproximateChoice is { } choice)
+                {
+                    Console.WriteLine($"  approximate index for this data: {choice} (estimated MB read per query: IVF {size.IvfQueryBytes / 1e6:0.0}, binary codes {size.BinaryQueryBytes / 1e6:0.0})");
+                }
+
                 Console.WriteLine($"  {"method",-18} {"storage",-8} {"setting",-16} {"p50 ms",8} {"p99 ms",8} {"recall@10",9} {"speedup",8}");
                 foreach (var l in size.Latencies)
                 {

@@ -21,7 +21,7 @@ public static class SearchCommand
         var collection = new Option<string>("--collection", "-c") { Description = "Collection name or .db path.", Required = true };
         var k = new Option<int>("-k") { Description = "Videos to return.", DefaultValueFactory = _ => 10 };
         var textWeight = new Option<double>("--text-weight") { Description = "Weight of BM25 text-channel scores (0: off).", DefaultValueFactory = _ => 0 };
-        var index = new Option<string>("--index") { Description = "Vector index: auto, exact, approximate (the default approximate kind), ivf, hnsw or binary.", DefaultValueFactory = _ => "auto" };
+        var index = new Option<string>("--index") { Description = "Vector index: auto (exact below 50000 vectors, else approximate), exact, approximate (IVF or binary codes, whichever reads less for this data), ivf, hnsw or binary.", DefaultValueFactory = _ => "auto" };
         var nprobe = new Option<int?>("--nprobe") { Description = "Approximate index: lists probed (higher: better recall, slower)." };
         var ef = new Option<int?>("--ef") { Description = "HNSW index: candidates kept while searching (higher: better recall, slower)." };
         var candidates = new Option<int?>("--candidates") { Description = "IVF and binary indexes: candidates re-scored exactly (higher: better recall, slower; default: tuned when the index is built)." };

@@ -69,7 +69,7 @@ public sealed class BinaryCodeIndex : IVectorIndex
     public int DefaultCandidates => Tuning?.Candidates ?? Math.Max(100, BuiltCount / 500);
 
     /// <summary>Bytes a query reads at the default candidate count (<see cref="QueryCost"/>): every code and weight, and the re-scored rows.</summary>
-    internal double EstimatedQueryBytes => ScanBytes(BuiltCount, Dim) + QueryCost.Rescoring(_store, Math.Min(DefaultCandidates, BuiltCount));
+    public double EstimatedQueryBytes => ScanBytes(BuiltCount, Dim) + QueryCost.Rescoring(_store, Math.Min(DefaultCandidates, BuiltCount));
 
     /// <summary>Bytes the scan of <paramref name="rows"/> codes of <paramref name="dim"/>-d vectors reads: the least a query costs, before any re-scoring.</summary>
     internal static double ScanBytes(int rows, int dim) => (double)rows * ((RandomizedHadamardRotation.PaddedDimOf(dim) / 8) + sizeof(float));

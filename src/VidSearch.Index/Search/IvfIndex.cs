@@ -102,7 +102,7 @@ public sealed class IvfIndex : IVectorIndex
     /// Bytes a top-10 query reads at the default nprobe (<see cref="QueryCost"/>): the centroids, the average share of
     /// the lists it probes, and the re-scored rows.
     /// </summary>
-    internal double EstimatedQueryBytes
+    public double EstimatedQueryBytes
         => ((double)_centroids.Length * sizeof(float))
             + ((double)IndexBytes - ((double)_centroids.Length * sizeof(float))) * Math.Min(DefaultNprobe, _lists.Length) / Math.Max(1, _lists.Length)
             + QueryCost.Rescoring(_store, Math.Min(DefaultRerank, BuiltCount));

@@ -83,6 +83,9 @@ public static class VectorIndexFactory
         _ => null,
     };
 
+    /// <summary>The data-driven choice between two built indexes: binary codes when their query reads fewer bytes than IVF's.</summary>
+    public static bool PrefersBinaryCodes(double ivfQueryBytes, double binaryQueryBytes) => binaryQueryBytes < ivfQueryBytes;
+
     /// <param name="annPath">Where the approximate index is cached (see <see cref="CachePath"/>); null keeps it in memory only.</param>
     /// <param name="fingerprint">Identifies the store's content; a cached index with another one is rebuilt.</param>
     public static IVectorIndex Open(
@@ -134,7 +137,7 @@ public static class VectorIndexFactory
             }
 
             var codes = (BinaryCodeIndex)Cached("binary");
-            return codes.EstimatedQueryBytes < lists.EstimatedQueryBytes ? codes : lists;
+            return PrefersBinaryCodes(lists.EstimatedQueryBytes, codes.EstimatedQueryBytes) ? codes : lists;
         }
 
         private IVectorIndex Cached(string kind)
