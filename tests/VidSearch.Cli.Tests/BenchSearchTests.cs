@@ -11,9 +11,10 @@ public class BenchSearchTests
     {
         var (code, output, error) = await EndToEndTests.Run("bench", "search", "--sizes", "4000", "--dim", "64", "--queries", "5",
             "--clusters", "1", "--spread", "100", "--storage", "float32", "--approximate", "ivf,binary", "--nprobe", "4",
-            "--candidates", "4000", "--json");
+            "--candidates", "4000", "--seed", "7", "--json");
         Assert.True(code == 0, error);
         using var doc = JsonDocument.Parse(output);
+        Assert.Contains("seed 7", doc.RootElement.GetProperty("data").GetString());
         var size = doc.RootElement.GetProperty("sizes")[0];
         var rows = size.GetProperty("latencies").EnumerateArray().ToDictionary(
             r => r.GetProperty("method").GetString() + " " + r.GetProperty("setting").GetString(), r => r);

@@ -20,16 +20,17 @@ public static class BenchSearchCommand
         var nprobes = new Option<string>("--nprobe") { Description = "IVF nprobe values, comma-separated.", DefaultValueFactory = _ => "8,16,32,64" };
         var storage = new Option<string>("--storage") { Description = "Storage types for exact search, comma-separated.", DefaultValueFactory = _ => "float32,float16,int8" };
         var rerank = new Option<int?>("--rerank") { Description = "IVF: int8 candidates re-scored exactly (default max(100, 10k))." };
-        var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe and ef aim at (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
+        var target = new Option<double>("--target-recall") { Description = "Recall@k the auto-tuned nprobe, ef and candidate count reach with 95 % confidence (measured on stored vectors as queries).", DefaultValueFactory = _ => 0.95 };
         var approximate = new Option<string>("--approximate") { Description = "Approximate indexes measured: ivf, hnsw, binary, comma-separated.", DefaultValueFactory = _ => "ivf,hnsw,binary" };
         var candidates = new Option<string>("--candidates") { Description = "Binary codes: candidates re-scored exactly, comma-separated (the auto-tuned count is measured too).", DefaultValueFactory = _ => "500,2000,8000" };
         var efs = new Option<string>("--ef") { Description = "HNSW search ef values, comma-separated.", DefaultValueFactory = _ => "32,64,128,256" };
         var hnswM = new Option<int>("--hnsw-m") { Description = "HNSW links per node (2M on layer 0).", DefaultValueFactory = _ => 16 };
         var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW candidate list size while building.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the vectors, the queries and the indexes' random choices (another seed: another sample of the same distribution).", DefaultValueFactory = _ => 42 };
         var json = CommonOptions.Json();
         var command = new Command("search", "Search latency (exact, IVF, HNSW and binary codes), approximate recall@10 and memory per vector on synthetic 512-d embeddings.")
         {
-            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, approximate, candidates, efs, hnswM, efConstruction, json,
+            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, approximate, candidates, efs, hnswM, efConstruction, seed, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -49,6 +50,7 @@ public static class BenchSearchCommand
                 Candidates = ParseInts(parse.GetValue(candidates)!, "--candidates"),
                 HnswM = parse.GetValue(hnswM),
                 HnswEfConstruction = parse.GetValue(efConstruction),
+                Seed = parse.GetValue(seed),
                 ExactStorage = parse.GetValue(storage)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(VectorStorageTypes.Parse).Distinct().ToList(),
             };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => SearchBenchmark.Run(options, progress, cancellationToken), cancellationToken));
