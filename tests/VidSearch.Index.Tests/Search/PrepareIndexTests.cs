@@ -8,32 +8,21 @@ namespace VidSearch.Index.Tests.Search;
 
 public sealed class PrepareIndexTests
 {
-    [Fact]
-    public void Large_collections_get_a_cached_ann_index_and_auto_uses_it()
+    [Theory]
+    [InlineData(8, 20, 1f, "ivf")]
+    [InlineData(128, 1, 100f, "binary")]
+    public void Large_collections_get_a_cached_approximate_index_chosen_from_the_data_and_auto_uses_it(int dim, int clusters, float spread, string kind)
     {
         using var dir = new TempDirectory();
-        var generator = new ClusteredGaussianVectors(8, 20, 1f, seed: 3);
+        var generator = new ClusteredGaussianVectors(dim, clusters, spread, seed: 3);
         using var store = LargeCollection(dir, generator);
         Assert.True(Searcher.PrepareIndex(store));
         Assert.True(File.Exists(VectorIndexFactory.CachePath(store.AnnIndexPath, "ivf")));
-        Assert.False(File.Exists(VectorIndexFactory.CachePath(store.AnnIndexPath, "binary")));
+        Assert.Equal(kind == "binary", File.Exists(VectorIndexFactory.CachePath(store.AnnIndexPath, "binary")));
         Assert.False(Searcher.PrepareIndex(store));
         var searcher = new Searcher(store);
-        Assert.Equal("ivf", searcher.IndexKind);
+        Assert.Equal(kind, searcher.IndexKind);
         Assert.Equal(10, searcher.Search(generator.Next()).Videos.Count);
-    }
-
-    [Fact]
-    public void On_near_uniform_vectors_auto_caches_and_uses_the_binary_codes()
-    {
-        using var dir = new TempDirectory();
-        var generator = new ClusteredGaussianVectors(128, 1, 100f, seed: 4);
-        using var store = LargeCollection(dir, generator);
-        Assert.True(Searcher.PrepareIndex(store));
-        Assert.True(File.Exists(VectorIndexFactory.CachePath(store.AnnIndexPath, "ivf")));
-        Assert.True(File.Exists(VectorIndexFactory.CachePath(store.AnnIndexPath, "binary")));
-        Assert.False(Searcher.PrepareIndex(store));
-        Assert.Equal("binary", new Searcher(store).IndexKind);
     }
 
     private static CollectionStore LargeCollection(TempDirectory dir, ClusteredGaussianVectors generator)
