@@ -99,6 +99,12 @@ public class BenchIndexTests(TinyWorld world)
         double pipeline = root.GetProperty("pipelineFramesPerSecond").GetDouble();
         Assert.Equal((phases[3].GetProperty("framesPerSecond").GetDouble() + phases[5].GetProperty("framesPerSecond").GetDouble()) / 2, encode, 6);
         Assert.Equal(pipeline / encode, root.GetProperty("ratio").GetDouble(), 6);
+        Assert.All(phases, p => Assert.True(p.GetProperty("cpuSeconds").GetDouble() > 0, p.GetProperty("phase").GetString()));
+        double Cpu(int phase) => phases[phase].GetProperty("cpuSeconds").GetDouble();
+        double Wall(int phase) => phases[phase].GetProperty("seconds").GetDouble();
+        int cores = root.GetProperty("processors").GetInt32();
+        Assert.Equal((Wall(3) + Wall(5)) / 2 * cores / (((Cpu(3) + Cpu(5)) / 2) + Cpu(0) + Cpu(1)), root.GetProperty("ratioCeiling").GetDouble(), 6);
+        Assert.Equal(Cpu(4) / (Wall(4) * cores), root.GetProperty("pipelineCoreUse").GetDouble(), 6);
 
         (code, _, error) = await EndToEndTests.Run("bench", "index", world.Temp("no-videos-here"), "--model", world.Model);
         Assert.Equal(3, code);

@@ -62,10 +62,13 @@ public sealed record IndexBenchmarkOptions
     }
 }
 
-/// <summary>One timed phase: frames, seconds, frames per second.</summary>
-public sealed record PhaseTiming(string Phase, long Frames, double Seconds)
+/// <summary>One timed phase: frames, seconds, frames per second, and the CPU time the process spent in it (all threads).</summary>
+public sealed record PhaseTiming(string Phase, long Frames, double Seconds, double CpuSeconds)
 {
     public double FramesPerSecond => Seconds > 0 ? Frames / Seconds : 0;
+
+    /// <summary>Process CPU time now (user + system, every thread), in seconds.</summary>
+    internal static double CpuNow() => Environment.CpuUsage.TotalTime.TotalSeconds;
 }
 
 /// <summary>
@@ -91,6 +94,29 @@ public sealed record IndexBenchmarkResult(
 
     /// <summary>Pipeline frames/s divided by encode-only frames/s.</summary>
     public double Ratio => EncodeOnlyFramesPerSecond > 0 ? Pipeline.FramesPerSecond / EncodeOnlyFramesPerSecond : 0;
+
+    /// <summary>Logical processors the run had.</summary>
+    public int Cores { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The highest ratio the CPU time allows: the pipeline must spend the CPU of encoding, decoding and preprocessing
+    /// (as measured serially) on <see cref="Cores"/> cores, so its wall time is at least their sum / cores, against the
+    /// encode-only wall time. Below 1 when encoding alone already keeps every core busy and decoding costs real CPU;
+    /// no overlap can lift the ratio above it.
+    /// </summary>
+    public double RatioCeiling
+    {
+        get
+        {
+            double encodeWall = (EncodeOnlyBefore.Seconds + EncodeOnlyAfter.Seconds) / 2;
+            double encodeCpu = (EncodeOnlyBefore.CpuSeconds + EncodeOnlyAfter.CpuSeconds) / 2;
+            double needed = (encodeCpu + Decode.CpuSeconds + Preprocess.CpuSeconds) / Cores;
+            return needed > 0 ? encodeWall / needed : 0;
+        }
+    }
+
+    /// <summary>Share of the cores the pipeline kept busy (its CPU time / (wall time x cores)).</summary>
+    public double PipelineCoreUse => Pipeline.Seconds > 0 ? Pipeline.CpuSeconds / (Pipeline.Seconds * Cores) : 0;
 }
 
 /// <summary>
@@ -122,11 +148,13 @@ public static class IndexBenchmark
         var preprocessClock = new Stopwatch();
         var scalarPreprocessor = new ClipPreprocessor(encoder.Preprocess, new BicubicResizer(vectorized: false));
         var scalarClock = new Stopwatch();
+        double decodeCpu = 0, preprocessCpu = 0, scalarCpu = 0;
         for (int v = 0; v < files.Count && decodedFrames < options.MaxFrames; v++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report(new WorkProgress("decode (baseline)", v, files.Count, "videos", Path.GetFileName(files[v])));
             var images = new List<VidSearch.Media.Imaging.RgbImage>();
+            double cpuBefore = PhaseTiming.CpuNow();
             try
             {
                 var video = sampler.Open(files[v], cancellationToken);
@@ -136,6 +164,10 @@ public static class IndexBenchmark
             {
                 continue; // unreadable: left out of both measurements
             }
+            finally
+            {
+                decodeCpu += PhaseTiming.CpuNow() - cpuBefore;
+            }
 
             if (images.Count == 0)
             {
@@ -144,16 +176,20 @@ public static class IndexBenchmark
 
             usable.Add(files[v]);
             preprocessClock.Start();
+            double preprocessCpuBefore = PhaseTiming.CpuNow();
             for (int start = 0; start < images.Count; start += options.BatchSize)
             {
                 batches.Add(preprocessor.ProcessBatch(images.GetRange(start, Math.Min(options.BatchSize, images.Count - start))));
             }
 
+            preprocessCpu += PhaseTiming.CpuNow() - preprocessCpuBefore;
             preprocessClock.Stop();
 
             // The same frames through the scalar resizer (the reference): timed apart, and they must give the same floats.
             scalarClock.Start();
+            double scalarCpuBefore = PhaseTiming.CpuNow();
             var scalar = scalarPreprocessor.ProcessBatch(images);
+            scalarCpu += PhaseTiming.CpuNow() - scalarCpuBefore;
             scalarClock.Stop();
             int offset = batches.Count - ((images.Count + options.BatchSize - 1) / options.BatchSize);
             for (int i = 0; i < images.Count; i++)
@@ -167,9 +203,9 @@ public static class IndexBenchmark
             decodedFrames += images.Count;
         }
 
-        var decode = new PhaseTiming("decode (serial)", decodedFrames, (clock.Elapsed - preprocessClock.Elapsed - scalarClock.Elapsed).TotalSeconds);
-        var scalarPreprocess = new PhaseTiming("preprocess, scalar resize", decodedFrames, scalarClock.Elapsed.TotalSeconds);
-        var preprocess = new PhaseTiming("preprocess (serial)", decodedFrames, preprocessClock.Elapsed.TotalSeconds);
+        var decode = new PhaseTiming("decode (serial)", decodedFrames, (clock.Elapsed - preprocessClock.Elapsed - scalarClock.Elapsed).TotalSeconds, decodeCpu);
+        var scalarPreprocess = new PhaseTiming("preprocess, scalar resize", decodedFrames, scalarClock.Elapsed.TotalSeconds, scalarCpu);
+        var preprocess = new PhaseTiming("preprocess (serial)", decodedFrames, preprocessClock.Elapsed.TotalSeconds, preprocessCpu);
         if (usable.Count == 0)
         {
             throw new VidSearchException(ErrorKind.InvalidInput, string.Join(", ", options.Inputs), "none of the videos could be decoded");
@@ -188,8 +224,9 @@ public static class IndexBenchmark
             using (var store = CollectionStore.OpenOrCreate(Path.Combine(folder, "bench.db"), info with { Storage = options.Storage }))
             {
                 clock.Restart();
+                double cpuBefore = PhaseTiming.CpuNow();
                 report = new Indexer(store, embedder, options.Index).Run(usable, progress, cancellationToken);
-                pipeline = new PhaseTiming("index pipeline", report.FramesEncoded, clock.Elapsed.TotalSeconds);
+                pipeline = new PhaseTiming("index pipeline", report.FramesEncoded, clock.Elapsed.TotalSeconds, PhaseTiming.CpuNow() - cpuBefore);
             }
         }
         finally
@@ -212,6 +249,7 @@ public static class IndexBenchmark
     private static PhaseTiming EncodeOnly(string phase, IImageEncoder encoder, List<ImageBatch> batches, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         long frames = 0;
+        double cpuBefore = PhaseTiming.CpuNow();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < batches.Count; i++)
         {
@@ -226,6 +264,6 @@ public static class IndexBenchmark
             frames += batches[i].Count;
         }
 
-        return new PhaseTiming(phase, frames, clock.Elapsed.TotalSeconds);
+        return new PhaseTiming(phase, frames, clock.Elapsed.TotalSeconds, PhaseTiming.CpuNow() - cpuBefore);
     }
 }
