@@ -268,4 +268,20 @@ public sealed class VectorIndexTests
         Assert.All(ExactVectorIndex.SearchRangeMany(store, queries, 5, 5, 3, threads), Assert.Empty);
         Assert.Throws<VidSearchException>(() => ExactVectorIndex.SearchRangeMany(store, [new float[3]], 0, 10, 3, threads));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(40)]
+    public void Approximate_on_a_tiny_store_answers_what_exact_search_answers(int count)
+    {
+        using var dir = new TempDirectory();
+        var gen = new ClusteredGaussianVectors(96, 1, 100f, seed: 50);
+        var store = gen.FillStore(VectorStorageType.Float32, count);
+        var index = VectorIndexFactory.Open(store, VectorIndexChoice.Approximate, dir.File("c.db.ivf"), 1);
+        var query = gen.Next();
+        Assert.Equal(new ExactVectorIndex(store).Search(query, 5).Select(h => h.Position), index.Search(query, 5).Select(h => h.Position));
+        Assert.Equal(index.Kind, VectorIndexFactory.Open(store, VectorIndexChoice.Approximate, dir.File("c.db.ivf"), 1).Kind);
+    }
 }
