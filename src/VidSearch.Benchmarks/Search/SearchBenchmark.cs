@@ -201,6 +201,15 @@ public static class SearchBenchmark
             var typedIndex = new ExactVectorIndex(typed);
             var (times, recall) = TimeWithRecall(typedIndex, vectorOptions, options, queries, truth, progress, $"exact {type.Name()} {size}");
             latencies.Add(Stats("exact", type.Name(), "-", times, recall, baseline));
+            if (options.Approximate.Contains("binary"))
+            {
+                // The codes over the stored type (float16 is `vidsearch index`'s default), auto-tuned count only.
+                var codes = BuildAndTuneBinary(options, typed, progress, cancellationToken).Index;
+                var searchOptions = new VectorSearchOptions { Threads = options.Threads, RerankCandidates = codes.DefaultCandidates };
+                (times, recall) = TimeWithRecall(codes, searchOptions, options, queries, truth, progress, $"binary {type.Name()} {size}");
+                latencies.Add(Stats("binary auto-tuned", type.Name(), $"candidates={codes.DefaultCandidates}", times, recall, baseline));
+            }
+
             typed = null;
             typedIndex = null;
             GC.Collect();
@@ -222,13 +231,7 @@ public static class SearchBenchmark
 
     private static SizeReport MeasureBinary(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
-        double buildSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        progress?.Report(new WorkProgress($"binary tune candidates {store.Count}", 0, null, "steps"));
-        var tuning = index.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
-        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        var (index, tuning, buildSeconds, tuneSeconds) = BuildAndTuneBinary(options, store, progress, cancellationToken);
         foreach (int candidates in options.Candidates.Append(-1))
         {
             bool auto = candidates < 0;
@@ -246,6 +249,18 @@ public static class SearchBenchmark
             BinaryTuneSeconds = tuneSeconds,
             BinaryQueryBytes = index.EstimatedQueryBytes,
         };
+    }
+
+    private static (BinaryCodeIndex Index, CandidateTuning Tuning, double BuildSeconds, double TuneSeconds) BuildAndTuneBinary(
+        SearchBenchmarkOptions options, VectorStore store, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
+        double buildSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        progress?.Report(new WorkProgress($"binary tune candidates {store.Count}", 0, null, "steps"));
+        var tuning = index.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
+        return (index, tuning, buildSeconds, clock.Elapsed.TotalSeconds);
     }
 
     private static SizeReport MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)

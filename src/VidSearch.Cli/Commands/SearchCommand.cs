@@ -24,7 +24,7 @@ public static class SearchCommand
         var index = new Option<string>("--index") { Description = "Vector index: auto (exact below 50000 vectors, else approximate), exact, approximate (IVF or binary codes, whichever reads less for this data), ivf, hnsw or binary.", DefaultValueFactory = _ => "auto" };
         var nprobe = new Option<int?>("--nprobe") { Description = "Approximate index: lists probed (higher: better recall, slower)." };
         var ef = new Option<int?>("--ef") { Description = "HNSW index: candidates kept while searching (higher: better recall, slower)." };
-        var candidates = new Option<int?>("--candidates") { Description = "IVF and binary indexes: candidates re-scored exactly (higher: better recall, slower; default: tuned when the index is built)." };
+        var candidates = new Option<int?>("--candidates") { Description = "IVF and binary indexes: candidates re-scored exactly (higher: better recall, slower; default: IVF 100, binary codes the count tuned when the index is built)." };
         var moments = new Option<int>("--moments") { Description = "Moments reported per video.", DefaultValueFactory = _ => 3 };
         var threshold = new Option<double>("--moment-threshold") { Description = "Relative score (0..1) a segment needs to join a moment.", DefaultValueFactory = _ => 0.75 };
         var rankBy = new Option<string>("--rank-by") { Description = "segment: by the best-matching moment; video: by the mean-pooled video vector (the score of `eval --head mean`).", DefaultValueFactory = _ => "segment" };
