@@ -639,13 +639,11 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     /// <summary>
-    /// Dot products with the store's rows: those of a float32 store read in place, others decoded into a per-thread
-    /// buffer (a float16 or int8 collection costs no float32 copy; each dot pays the conversion).
+    /// Dot products with the store's rows: those of a float32 store read in place, others scored by the store itself
+    /// (a float16 or int8 collection costs no float32 copy; each dot pays the conversion).
     /// </summary>
     private sealed class RowSource(VectorStore store)
     {
-        [ThreadStatic]
-        private static float[]? _first;
         [ThreadStatic]
         private static float[]? _second;
 
@@ -656,14 +654,7 @@ public sealed class HnswIndex : IVectorIndex
 
         public float Dot(ReadOnlySpan<float> query, int row)
         {
-            if (_float32 is not null)
-            {
-                return TensorPrimitives.Dot(query, _float32.Row(row));
-            }
-
-            var buffer = Buffer(ref _first);
-            store.CopyTo(row, buffer);
-            return TensorPrimitives.Dot(query, buffer);
+            return _float32 is not null ? TensorPrimitives.Dot(query, _float32.Row(row)) : store.Score(query, row);
         }
 
         public float Dot(int a, int b)

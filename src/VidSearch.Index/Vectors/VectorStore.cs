@@ -97,9 +97,13 @@ public abstract class VectorStore
     public float Score(ReadOnlySpan<float> query, int index)
     {
         CheckDim(query.Length);
+        if ((uint)index >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+
         Span<float> row = Dim <= 2048 ? stackalloc float[Dim] : new float[Dim];
-        CopyTo(index, row);
-        return TensorPrimitives.Dot(query, row);
+        return ScoreRow(query, index / ChunkRows, index % ChunkRows, row);
     }
 
     /// <summary>Dot products of <paramref name="query"/> with the rows at <paramref name="positions"/> (re-ranking scattered candidates).</summary>
@@ -122,9 +126,15 @@ public abstract class VectorStore
         Span<float> row = Dim <= 2048 ? stackalloc float[Dim] : new float[Dim];
         for (int i = 0; i < positions.Length; i++)
         {
-            CopyToCore(positions[i] / ChunkRows, positions[i] % ChunkRows, row);
-            scores[i] = TensorPrimitives.Dot(query, row);
+            scores[i] = ScoreRow(query, positions[i] / ChunkRows, positions[i] % ChunkRows, row);
         }
+    }
+
+    /// <summary>Dot product of the query with one row; <paramref name="scratch"/> holds Dim floats if the row must be decoded.</summary>
+    protected virtual float ScoreRow(ReadOnlySpan<float> query, int chunk, int offset, Span<float> scratch)
+    {
+        CopyToCore(chunk, offset, scratch);
+        return TensorPrimitives.Dot(query, scratch);
     }
 
     /// <summary>Row <paramref name="index"/> decoded to float.</summary>
@@ -215,9 +225,6 @@ public sealed class Float32VectorStore(int dim) : VectorStore(dim)
 
 public sealed class Float16VectorStore(int dim) : VectorStore(dim)
 {
-    private const int Block = 16;
-    [ThreadStatic]
-    private static float[]? _buffer;
     private readonly Chunks<Half> _rows = new(dim);
 
     public override VectorStorageType Type => VectorStorageType.Float16;
@@ -231,18 +238,15 @@ public sealed class Float16VectorStore(int dim) : VectorStore(dim)
     protected override void ScoreChunk(object prepared, int chunk, int offset, Span<float> scores)
     {
         var query = (float[])prepared;
-        var buffer = _buffer is { } b && b.Length == Block * Dim ? b : _buffer = new float[Block * Dim];
-        for (int start = 0; start < scores.Length; start += Block)
+        var rows = _rows.Rows(chunk, offset, scores.Length);
+        for (int i = 0; i < scores.Length; i++)
         {
-            int n = Math.Min(Block, scores.Length - start);
-            var floats = buffer.AsSpan(0, n * Dim);
-            TensorPrimitives.ConvertToSingle(_rows.Rows(chunk, offset + start, n), floats);
-            for (int i = 0; i < n; i++)
-            {
-                scores[start + i] = TensorPrimitives.Dot(query, floats.Slice(i * Dim, Dim));
-            }
+            scores[i] = HalfDot.Dot(query, rows.Slice(i * Dim, Dim));
         }
     }
+
+    protected override float ScoreRow(ReadOnlySpan<float> query, int chunk, int offset, Span<float> scratch)
+        => HalfDot.Dot(query, _rows.Rows(chunk, offset, 1));
 
     protected override void CopyToCore(int chunk, int offset, Span<float> destination)
         => TensorPrimitives.ConvertToSingle(_rows.Rows(chunk, offset, 1), destination);
