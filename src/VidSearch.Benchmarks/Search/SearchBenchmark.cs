@@ -253,25 +253,30 @@ public static class SearchBenchmark
 
     private static (BinaryCodeIndex Index, CandidateTuning Tuning, double BuildSeconds, double TuneSeconds) BuildAndTuneBinary(
         SearchBenchmarkOptions options, VectorStore store, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+        => BuildAndTune(
+            () => BinaryCodeIndex.Build(store, new BinaryBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken),
+            index => index.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken),
+            $"binary tune candidates {store.Count}", progress);
+
+    /// <summary>Builds an index untuned, then tunes it, timing the two apart (the tuning is reported on its own line).</summary>
+    private static (TIndex Index, TTuning Tuning, double BuildSeconds, double TuneSeconds) BuildAndTune<TIndex, TTuning>(
+        Func<TIndex> build, Func<TIndex, TTuning> tune, string tuneTask, IProgress<WorkProgress>? progress)
     {
         var clock = Stopwatch.StartNew();
-        var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
+        var index = build();
         double buildSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        progress?.Report(new WorkProgress($"binary tune candidates {store.Count}", 0, null, "steps"));
-        var tuning = index.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
+        progress?.Report(new WorkProgress(tuneTask, 0, null, "steps"));
+        var tuning = tune(index);
         return (index, tuning, buildSeconds, clock.Elapsed.TotalSeconds);
     }
 
     private static SizeReport MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = options.HnswM, EfConstruction = options.HnswEfConstruction, Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
-        double buildSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        progress?.Report(new WorkProgress($"hnsw tune ef {store.Count}", 0, null, "steps"));
-        var tuning = hnsw.TuneEf(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
-        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        var (hnsw, tuning, buildSeconds, tuneSeconds) = BuildAndTune(
+            () => HnswIndex.Build(store, new HnswBuildOptions { M = options.HnswM, EfConstruction = options.HnswEfConstruction, Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken),
+            graph => graph.TuneEf(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken),
+            $"hnsw tune ef {store.Count}", progress);
         foreach (int ef in options.Efs.Append(-1))
         {
             bool auto = ef < 0;
@@ -295,13 +300,10 @@ public static class SearchBenchmark
     {
         int size = store.Count;
         var vectorOptions = new VectorSearchOptions { Threads = options.Threads };
-        var clock = Stopwatch.StartNew();
-        var ivf = IvfIndex.Build(store, new IvfBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken);
-        double buildSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        progress?.Report(new WorkProgress($"ivf tune nprobe {size}", 0, null, "steps"));
-        var tuning = ivf.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken);
-        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        var (ivf, tuning, buildSeconds, tuneSeconds) = BuildAndTune(
+            () => IvfIndex.Build(store, new IvfBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken),
+            lists => lists.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken),
+            $"ivf tune nprobe {size}", progress);
         foreach (int nprobe in options.Nprobes.Where(n => n <= ivf.ListCount).Append(-1))
         {
             bool auto = nprobe < 0;
