@@ -134,10 +134,7 @@ public sealed class BinaryCodeIndex : IVectorIndex
     /// </summary>
     public CandidateTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 256, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
     {
-        if (!(targetRecall is > 0 and <= 1) || k < 1 || sampleQueries < 1)
-        {
-            throw VidSearchException.Argument("binary tuning", $"target recall must be in (0, 1], k and the sample positive (got {targetRecall}, {k}, {sampleQueries})");
-        }
+        HeldOutRecall.CheckArguments("binary tuning", targetRecall, k, sampleQueries);
 
         int n = BuiltCount;
         if (n <= 10 * k)

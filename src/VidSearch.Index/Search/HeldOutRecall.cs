@@ -1,3 +1,4 @@
+using VidSearch.Core;
 using VidSearch.Index.Vectors;
 
 namespace VidSearch.Index.Search;
@@ -15,32 +16,34 @@ internal sealed class HeldOutRecall
     /// <summary>One-sided 95 % quantile of the normal distribution.</summary>
     public const double ConfidenceZ = 1.645;
 
-    private readonly int[] _rows;
-    private readonly float[][] _queries;
-    private readonly int[][] _truth;
+    private readonly int _queryCount;
+    private readonly Func<int, int, double> _recallOf;
     private readonly Dictionary<int, double[]> _measured = new();
     private readonly CancellationToken _cancellationToken;
-    private Func<int, int, double> _recallOf = (_, _) => throw new InvalidOperationException("no measure");
 
-    private HeldOutRecall(VectorStore store, int builtCount, int[] rows, int k, int threads, CancellationToken cancellationToken)
+    /// <param name="recallOf">(setting, query index) -> that query's recall.</param>
+    private HeldOutRecall(int queryCount, Func<int, int, double> recallOf, CancellationToken cancellationToken)
     {
-        _rows = rows;
+        _queryCount = queryCount;
+        _recallOf = recallOf;
         _cancellationToken = cancellationToken;
-        _queries = rows.Select(r => store.Get(r)).ToArray();
-        var exact = ExactVectorIndex.SearchRangeMany(store, _queries, 0, builtCount, k + 1, threads, cancellationToken);
-        _truth = rows.Select((row, q) => exact[q].Select(h => h.Position).Where(p => p != row).Take(k).ToArray()).ToArray();
+    }
+
+    /// <summary>Refuses tuning arguments out of range, naming the index (<paramref name="what"/>, e.g. "ivf tuning").</summary>
+    public static void CheckArguments(string what, double targetRecall, int k, int sampleQueries)
+    {
+        if (!(targetRecall is > 0 and <= 1) || k < 1 || sampleQueries < 1)
+        {
+            throw VidSearchException.Argument(what, $"target recall must be in (0, 1], k and the sample positive (got {targetRecall}, {k}, {sampleQueries})");
+        }
     }
 
     /// <param name="search">(setting, query, its own row) -> the k positions found without that row, best first.</param>
     public static HeldOutRecall OfSearch(VectorStore store, int builtCount, int[] rows, int k, Func<int, float[], int, IEnumerable<int>> search, int threads, CancellationToken cancellationToken)
     {
-        var recall = new HeldOutRecall(store, builtCount, rows, k, threads, cancellationToken);
-        recall._recallOf = (setting, q) =>
-        {
-            var truth = recall._truth[q];
-            return truth.Length == 0 ? 1 : search(setting, recall._queries[q], recall._rows[q]).Count(truth.Contains) / (double)truth.Length;
-        };
-        return recall;
+        var (queries, truth) = Truth(store, builtCount, rows, k, threads, cancellationToken);
+        return new HeldOutRecall(rows.Length, (setting, q) =>
+            truth[q].Length == 0 ? 1 : search(setting, queries[q], rows[q]).Count(truth[q].Contains) / (double)truth[q].Length, cancellationToken);
     }
 
     /// <summary>
@@ -51,15 +54,22 @@ internal sealed class HeldOutRecall
     /// <param name="ranks">(query, its own row, the true neighbours) -> each neighbour's rank (rows ahead of it, the own row not counted).</param>
     public static HeldOutRecall OfCandidateRanks(VectorStore store, int builtCount, int[] rows, int k, Func<float[], int, int[], int[]> ranks, int threads, CancellationToken cancellationToken)
     {
-        var recall = new HeldOutRecall(store, builtCount, rows, k, threads, cancellationToken);
+        var (queries, truth) = Truth(store, builtCount, rows, k, threads, cancellationToken);
         var found = new int[rows.Length][];
         Parallel.For(0, rows.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, q =>
-            found[q] = ranks(recall._queries[q], rows[q], recall._truth[q]));
-        recall._recallOf = (setting, q) => found[q].Length == 0 ? 1 : found[q].Count(rank => rank < setting) / (double)found[q].Length;
-        return recall;
+            found[q] = ranks(queries[q], rows[q], truth[q]));
+        return new HeldOutRecall(rows.Length, (setting, q) => found[q].Length == 0 ? 1 : found[q].Count(rank => rank < setting) / (double)found[q].Length, cancellationToken);
     }
 
-    public int QueryCount => _rows.Length;
+    /// <summary>The sample rows as queries and each one's exact top k among the other built rows, from one batched exact pass.</summary>
+    private static (float[][] Queries, int[][] Truth) Truth(VectorStore store, int builtCount, int[] rows, int k, int threads, CancellationToken cancellationToken)
+    {
+        var queries = rows.Select(r => store.Get(r)).ToArray();
+        var exact = ExactVectorIndex.SearchRangeMany(store, queries, 0, builtCount, k + 1, threads, cancellationToken);
+        return (queries, rows.Select((row, q) => exact[q].Select(h => h.Position).Where(p => p != row).Take(k).ToArray()).ToArray());
+    }
+
+    public int QueryCount => _queryCount;
 
     /// <summary><paramref name="count"/> distinct rows of [0, <paramref name="n"/>) drawn with <paramref name="seed"/>, in ascending order.</summary>
     public static int[] SampleRows(int n, int count, int seed)
@@ -98,8 +108,8 @@ internal sealed class HeldOutRecall
     {
         if (!_measured.TryGetValue(setting, out var recalls))
         {
-            recalls = new double[_rows.Length];
-            for (int q = 0; q < _rows.Length; q++)
+            recalls = new double[_queryCount];
+            for (int q = 0; q < _queryCount; q++)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
                 recalls[q] = _recallOf(setting, q);

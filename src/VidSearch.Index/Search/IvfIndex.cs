@@ -76,10 +76,7 @@ public sealed class IvfIndex : IVectorIndex
     /// </summary>
     public NprobeTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
     {
-        if (!(targetRecall is > 0 and <= 1) || k < 1 || sampleQueries < 1)
-        {
-            throw VidSearchException.Argument("ivf tuning", $"target recall must be in (0, 1], k and the sample positive (got {targetRecall}, {k}, {sampleQueries})");
-        }
+        HeldOutRecall.CheckArguments("ivf tuning", targetRecall, k, sampleQueries);
 
         int n = BuiltCount;
         if (n <= k + 1)
