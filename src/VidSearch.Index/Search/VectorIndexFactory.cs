@@ -131,13 +131,14 @@ public static class VectorIndexFactory
         private IVectorIndex ChooseFromData()
         {
             var lists = (IvfIndex)Cached("ivf");
-            if (lists.EstimatedQueryBytes <= BinaryCodeIndex.ScanBytes(lists.BuiltCount, store.Dim))
+            double listBytes = lists.EstimatedQueryBytes;
+            if (listBytes <= BinaryCodeIndex.ScanBytes(lists.BuiltCount, store.Dim))
             {
                 return lists;
             }
 
             var codes = (BinaryCodeIndex)Cached("binary");
-            return PrefersBinaryCodes(lists.EstimatedQueryBytes, codes.EstimatedQueryBytes) ? codes : lists;
+            return PrefersBinaryCodes(listBytes, codes.EstimatedQueryBytes) ? codes : lists;
         }
 
         private IVectorIndex Cached(string kind)
