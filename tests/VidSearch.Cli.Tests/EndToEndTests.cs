@@ -180,6 +180,19 @@ public class EndToEndTests(TinyWorld world)
     }
 
     [Fact]
+    public void OnnxThreadsSleepWhenTheyShareTheCoresWithDecodingAndSpinForQueries()
+    {
+        EnsureOnnx();
+        using (var indexing = ModelWiring.LoadModel(world.Onnx, "onnx", threads: 1, sharesCoresWithDecoding: true))
+        {
+            Assert.False(Assert.IsType<VidSearch.Models.Onnx.OnnxClipModel>(indexing.Model).SpinsWhileWaiting);
+        }
+
+        using var querying = ModelWiring.LoadModel(world.Onnx, "onnx", threads: 1);
+        Assert.True(Assert.IsType<VidSearch.Models.Onnx.OnnxClipModel>(querying.Model).SpinsWhileWaiting);
+    }
+
+    [Fact]
     public async Task OnnxExportGivesTheSameEmbeddingsAsTorch()
     {
         EnsureOnnx();

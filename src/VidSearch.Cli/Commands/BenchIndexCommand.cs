@@ -41,7 +41,7 @@ public static class BenchIndexCommand
                 Index = new IndexOptions { EmbedConcurrency = parse.GetValue(jobs) },
             };
             options.Validate();
-            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads));
+            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads), sharesCoresWithDecoding: true);
             var encoder = (IImageEncoder)opened.Model;
             var info = new CollectionInfo(opened.Model.ModelId, opened.Model.Preprocess, encoder.EmbeddingDim, options.Storage);
             var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, options.BatchSize);

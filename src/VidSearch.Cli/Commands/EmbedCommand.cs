@@ -45,7 +45,7 @@ public static class EmbedCommand
                 _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(parse.GetValue(strategy)!);
             }
 
-            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads));
+            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads), sharesCoresWithDecoding: videoPath is not null);
             float[] embedding;
             string kind;
             object? details = null;

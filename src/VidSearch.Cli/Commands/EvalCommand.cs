@@ -60,7 +60,7 @@ public static class EvalCommand
             options.Validate();
             _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(sampling);
             var dataset = DatasetFormats.Load(dataDir, parse.GetValue(format));
-            using var opened = trained is null ? ModelWiring.LoadModel(modelName, parse.GetValue(backend), parse.GetValue(threads)) : null;
+            using var opened = trained is null ? ModelWiring.LoadModel(modelName, parse.GetValue(backend), parse.GetValue(threads), sharesCoresWithDecoding: true) : null;
             EvaluationRunner runner;
             if (trained is null)
             {

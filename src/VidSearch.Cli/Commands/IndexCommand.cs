@@ -39,7 +39,7 @@ public static class IndexCommand
             // Check the inputs before loading a model: a typo should fail in milliseconds.
             _ = FileScanner.Scan(parse.GetValue(inputs)!, options.VideoExtensions);
             _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(parse.GetValue(strategy)!);
-            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads));
+            using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads), sharesCoresWithDecoding: true);
             var clip = opened.Model;
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
             using var store = CollectionStore.OpenOrCreate(path, info);

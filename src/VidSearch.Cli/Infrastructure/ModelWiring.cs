@@ -30,15 +30,24 @@ public static class ModelWiring
 
     public static Option<int> BatchSizeOption() => new("--batch-size") { Description = "Frames per call to the image encoder.", DefaultValueFactory = _ => 16 };
 
-    /// <summary>Loads the model named by <paramref name="model"/> (a store name or a model folder).</summary>
-    public static OpenedModel LoadModel(string model, string? backend = null, int? threads = null)
+    /// <summary>
+    /// Loads the model named by <paramref name="model"/> (a store name or a model folder). Commands that decode video
+    /// while they encode (index, reindex, embed, eval) pass <paramref name="sharesCoresWithDecoding"/>: the inference
+    /// threads then sleep instead of spinning when they wait (<see cref="ModelOpenOptions.SpinWhileWaiting"/>).
+    /// </summary>
+    public static OpenedModel LoadModel(string model, string? backend = null, int? threads = null, bool sharesCoresWithDecoding = false)
     {
         if (threads is <= 0)
         {
             throw VidSearchException.Argument("--threads", $"must be positive, got {threads}");
         }
 
-        return ModelOpener.Open(model, new ModelOpenOptions { Backend = ModelOpener.ParseBackend(backend), Threads = threads });
+        return ModelOpener.Open(model, new ModelOpenOptions
+        {
+            Backend = ModelOpener.ParseBackend(backend),
+            Threads = threads,
+            SpinWhileWaiting = !sharesCoresWithDecoding,
+        });
     }
 
     /// <summary>The model a collection was indexed with: <paramref name="explicitModel"/> if given, else the one the collection recorded.</summary>

@@ -35,7 +35,7 @@ public static class ClipModelLoader
         }
 
         return backend == ClipBackend.OnnxRuntime
-            ? OnnxClipModel.Load(folder, tokenizer, options.Threads)
+            ? OnnxClipModel.Load(folder, tokenizer, options.Threads, options.SpinWhileWaiting)
             : LoadTorch(folder, tokenizer, options);
     }
 

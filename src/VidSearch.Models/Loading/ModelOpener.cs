@@ -13,6 +13,9 @@ public sealed record ModelOpenOptions
     /// <summary>CPU threads for inference (null: the backend's default).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>See <see cref="ClipLoadOptions.SpinWhileWaiting"/>: false when the model shares the cores with decoding.</summary>
+    public bool SpinWhileWaiting { get; init; } = true;
+
     /// <summary>The store that names resolve in (null: $VIDSEARCH_HOME/models or ~/.vidsearch/models).</summary>
     public ModelStore? Store { get; init; }
 
@@ -97,7 +100,7 @@ public static class ModelOpener
                 $"the model ships no tokenizer (vocab.json + merges.txt, tokenizer.json or bpe_simple_vocab_16e6.txt.gz); set {VocabularyVariable} to OpenAI's bpe_simple_vocab_16e6.txt.gz", e);
         }
 
-        var model = ClipModelLoader.Load(folder, tokenizer, new ClipLoadOptions { Backend = options.Backend, Threads = options.Threads });
+        var model = ClipModelLoader.Load(folder, tokenizer, new ClipLoadOptions { Backend = options.Backend, Threads = options.Threads, SpinWhileWaiting = options.SpinWhileWaiting });
         var backend = model is ClipModel ? ClipBackend.TorchSharp : ClipBackend.OnnxRuntime;
         return new OpenedModel(model, tokenizer, folder, backend);
     }

@@ -17,6 +17,9 @@ public sealed class OnnxClipModel : IClipModel
 {
     private const float DefaultLogitScale = 100f;
 
+    /// <summary>ONNX Runtime's session setting for spin-waiting intra-op threads ("1" by default).</summary>
+    private const string SpinningConfigKey = "session.intra_op.allow_spinning";
+
     private readonly InferenceSession imageSession;
     private readonly InferenceSession textSession;
     private readonly bool combined;
@@ -83,6 +86,9 @@ public sealed class OnnxClipModel : IClipModel
 
     public string ModelId { get; }
 
+    /// <summary>Whether the sessions' worker threads spin while waiting (<see cref="ClipLoadOptions.SpinWhileWaiting"/>).</summary>
+    public bool SpinsWhileWaiting { get; private init; } = true;
+
     /// <summary>exp(logit_scale) from the model's metadata ("logit_scale", written by <see cref="OnnxExporter"/>), else 100 (OpenAI CLIP's value).</summary>
     public float LogitScale { get; }
 
@@ -93,7 +99,7 @@ public sealed class OnnxClipModel : IClipModel
     /// <summary>True when the folder (or its onnx/ subfolder) holds model.onnx or both vision_model.onnx and text_model.onnx.</summary>
     public static bool Exists(string folder) => FindFiles(folder) is not null;
 
-    public static OnnxClipModel Load(string folder, ITokenizer tokenizer, int? threads = null)
+    public static OnnxClipModel Load(string folder, ITokenizer tokenizer, int? threads = null, bool spinWhileWaiting = true)
     {
         if (!Directory.Exists(folder))
         {
@@ -113,6 +119,11 @@ public sealed class OnnxClipModel : IClipModel
         string modelId = $"{new DirectoryInfo(folder).Name}-{HashFiles(files.Distinct())}";
 
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (!spinWhileWaiting)
+        {
+            options.AddSessionConfigEntry(SpinningConfigKey, "0");
+        }
+
         if (threads is int n)
         {
             options.IntraOpNumThreads = n;
@@ -136,7 +147,7 @@ public sealed class OnnxClipModel : IClipModel
             var session = Open(files[0]);
             try
             {
-                return new OnnxClipModel(folder, session, session, combined: true, tokenizer, config, preprocess, modelId);
+                return new OnnxClipModel(folder, session, session, combined: true, tokenizer, config, preprocess, modelId) { SpinsWhileWaiting = spinWhileWaiting };
             }
             catch
             {
@@ -150,7 +161,7 @@ public sealed class OnnxClipModel : IClipModel
         try
         {
             text = Open(files[1]);
-            return new OnnxClipModel(folder, image, text, combined: false, tokenizer, config, preprocess, modelId);
+            return new OnnxClipModel(folder, image, text, combined: false, tokenizer, config, preprocess, modelId) { SpinsWhileWaiting = spinWhileWaiting };
         }
         catch
         {

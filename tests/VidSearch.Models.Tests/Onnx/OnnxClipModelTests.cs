@@ -34,6 +34,19 @@ public class OnnxClipModelTests
     }
 
     [Fact]
+    public void Sessions_whose_threads_sleep_while_waiting_give_the_same_embeddings()
+    {
+        using var dir = new TempDirectory();
+        using var model = TestModels.Tiny(seed: 5);
+        OnnxExporter.Export(model, dir.Path);
+        using var passive = ClipModelLoader.Load(dir.Path, new CharacterTokenizer(), new ClipLoadOptions { Threads = 2, SpinWhileWaiting = false });
+        Assert.False(Assert.IsType<OnnxClipModel>(passive).SpinsWhileWaiting);
+        AssertSameAsTorch(model, passive);
+        using var spinning = OnnxClipModel.Load(dir.Path, new CharacterTokenizer(), threads: 2);
+        Assert.True(spinning.SpinsWhileWaiting);
+    }
+
+    [Fact]
     public void Combined_model_onnx_gives_the_torch_embeddings()
     {
         using var dir = new TempDirectory();
