@@ -36,5 +36,34 @@ public class BenchSearchTests
         (code, _, error) = await EndToEndTests.Run("bench", "search", "--sizes", "4000", "--candidates", "0");
         Assert.NotEqual(0, code);
         Assert.Contains("--candidates", error);
+        (code, _, error) = await EndToEndTests.Run("bench", "search", "--sizes", "4000", "--query-offset", "-1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--query-offset", error);
+    }
+
+    [Fact]
+    public async Task QueriesShiftedAwayFromTheDataAreMeasuredAgainstTheirOwnExactNeighbours()
+    {
+        async Task<JsonElement> Measure(string offset)
+        {
+            var (code, output, error) = await EndToEndTests.Run("bench", "search", "--sizes", "4000", "--dim", "64", "--queries", "20",
+                "--clusters", "20", "--spread", "1", "--storage", "float32", "--approximate", "binary", "--candidates", "40,4000",
+                "--seed", "3", "--query-offset", offset, "--json");
+            Assert.True(code == 0, error);
+            using var doc = JsonDocument.Parse(output);
+            return doc.RootElement.Clone();
+        }
+
+        double Recall(JsonElement report, string setting) => report.GetProperty("sizes")[0].GetProperty("latencies").EnumerateArray()
+            .Single(r => r.GetProperty("method").GetString() == "binary+rerank" && r.GetProperty("setting").GetString() == setting)
+            .GetProperty("recallAt10").GetDouble();
+
+        var near = await Measure("0");
+        var shifted = await Measure("3");
+        Assert.DoesNotContain("shifted", near.GetProperty("data").GetString());
+        Assert.Contains("shifted by 3", shifted.GetProperty("data").GetString());
+        // Re-scoring every vector finds the shifted queries' own exact neighbours; 40 candidates do not find the same share.
+        Assert.Equal(1.0, Recall(shifted, "candidates=4000"));
+        Assert.NotEqual(Recall(near, "candidates=40"), Recall(shifted, "candidates=40"));
     }
 }

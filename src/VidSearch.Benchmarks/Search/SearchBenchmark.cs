@@ -21,6 +21,13 @@ public sealed record SearchBenchmarkOptions
     public IReadOnlyList<int> Nprobes { get; init; } = [8, 16, 32, 64];
     public IReadOnlyList<VectorStorageType> ExactStorage { get; init; } = [VectorStorageType.Float32, VectorStorageType.Float16, VectorStorageType.Int8];
     public int Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Queries from another distribution than the stored vectors, as text queries against image embeddings: each
+    /// fresh draw plus this multiple of one fixed random unit vector (CLIP's modality gap is close to one constant
+    /// offset), renormalised; 0: queries from the data's distribution. The indexes still tune on stored vectors.
+    /// </summary>
+    public float QueryOffset { get; init; }
     /// <summary>IVF: int8 candidates re-scored exactly; null: the index default (max(100, 10k)).</summary>
     public int? RerankCandidates { get; init; }
 
@@ -80,6 +87,11 @@ public sealed record SearchBenchmarkOptions
         if (Efs.Any(e => e < 1) || HnswM < 2 || HnswEfConstruction < 1)
         {
             throw VidSearchException.Argument("hnsw", "ef and ef construction must be positive, M at least 2");
+        }
+
+        if (!(QueryOffset is >= 0 and <= 100))
+        {
+            throw VidSearchException.Argument("--query-offset", $"must be between 0 and 100, got {QueryOffset}");
         }
 
         if (K < 1 || Threads is < 1 or > 256 || Nprobes.Any(n => n < 1) || !(Spread >= 0) || Clusters is < 1)
@@ -160,7 +172,8 @@ public static class SearchBenchmark
         }
 
         return new SearchBenchmarkReport(
-            $"unit vectors: centre + Gaussian noise (spread {options.Spread}) around random unit centres, normalised; queries are fresh draws; seed {options.Seed}",
+            $"unit vectors: centre + Gaussian noise (spread {options.Spread}) around random unit centres, normalised; queries are fresh draws"
+                + (options.QueryOffset > 0 ? $" shifted by {options.QueryOffset} x one fixed random unit vector and renormalised" : "") + $"; seed {options.Seed}",
             options.Dim, options.Queries, options.K, options.Threads,
             $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, AVX-512 {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}",
             sizes);
@@ -172,6 +185,7 @@ public static class SearchBenchmark
         var clock = Stopwatch.StartNew();
         var generator = new ClusteredGaussianVectors(options.Dim, clusters, options.Spread, options.Seed);
         var queries = Enumerable.Range(0, options.Queries + options.Warmup).Select(_ => generator.Next()).ToArray();
+        ShiftQueries(queries, options.QueryOffset, options.Seed);
         long before = AllocatedNow();
         var store = FillReporting(generator, VectorStorageType.Float32, size, progress, cancellationToken);
         double measuredFloat32 = (AllocatedNow() - before) / (double)size;
@@ -342,6 +356,27 @@ public static class SearchBenchmark
 
         progress?.Report(new WorkProgress($"generate {count}", count, count, "vectors"));
         return store;
+    }
+
+    /// <summary>Adds <paramref name="offset"/> x one random unit vector (drawn from the seed) to every query, renormalised.</summary>
+    internal static void ShiftQueries(float[][] queries, float offset, int seed)
+    {
+        if (offset == 0 || queries.Length == 0)
+        {
+            return;
+        }
+
+        // One cluster with no spread: its single random unit centre, from a seed of its own.
+        var direction = new ClusteredGaussianVectors(queries[0].Length, 1, 0, unchecked(seed * 7919 + 1)).Next();
+        foreach (var query in queries)
+        {
+            for (int d = 0; d < query.Length; d++)
+            {
+                query[d] += offset * direction[d];
+            }
+
+            VectorMath.NormalizeInPlace(query);
+        }
     }
 
     /// <summary>Latencies of the measured queries (after the warm-up) and their mean recall@k against <paramref name="truth"/>.</summary>

@@ -27,10 +27,15 @@ public static class BenchSearchCommand
         var hnswM = new Option<int>("--hnsw-m") { Description = "HNSW links per node (2M on layer 0).", DefaultValueFactory = _ => 16 };
         var efConstruction = new Option<int>("--ef-construction") { Description = "HNSW candidate list size while building.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the vectors, the queries and the indexes' random choices (another seed: another sample of the same distribution).", DefaultValueFactory = _ => 42 };
+        var queryOffset = new Option<float>("--query-offset")
+        {
+            Description = "Shift every query by this multiple of one fixed random unit vector (renormalised), as text queries sit apart from image embeddings; 0: queries like the data.",
+            DefaultValueFactory = _ => 0f,
+        };
         var json = CommonOptions.Json();
         var command = new Command("search", "Search latency (exact, IVF, HNSW and binary codes), approximate recall@10 and memory per vector on synthetic 512-d embeddings.")
         {
-            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, approximate, candidates, efs, hnswM, efConstruction, seed, json,
+            sizes, dim, queries, threads, spread, clusters, nprobes, storage, rerank, target, approximate, candidates, efs, hnswM, efConstruction, seed, queryOffset, json,
         };
         command.SetHandler(async (parse, cancellationToken) =>
         {
@@ -51,6 +56,7 @@ public static class BenchSearchCommand
                 HnswM = parse.GetValue(hnswM),
                 HnswEfConstruction = parse.GetValue(efConstruction),
                 Seed = parse.GetValue(seed),
+                QueryOffset = parse.GetValue(queryOffset),
                 ExactStorage = parse.GetValue(storage)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(VectorStorageTypes.Parse).Distinct().ToList(),
             };
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() => SearchBenchmark.Run(options, progress, cancellationToken), cancellationToken));
