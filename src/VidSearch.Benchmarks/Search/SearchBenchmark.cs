@@ -28,6 +28,7 @@ public sealed record SearchBenchmarkOptions
     /// offset), renormalised; 0: queries from the data's distribution. The indexes still tune on stored vectors.
     /// </summary>
     public float QueryOffset { get; init; }
+
     /// <summary>IVF: int8 candidates re-scored exactly; null: the index default (max(100, 10k)).</summary>
     public int? RerankCandidates { get; init; }
 
@@ -359,7 +360,7 @@ public static class SearchBenchmark
     }
 
     /// <summary>Adds <paramref name="offset"/> x one random unit vector (drawn from the seed) to every query, renormalised.</summary>
-    internal static void ShiftQueries(float[][] queries, float offset, int seed)
+    private static void ShiftQueries(float[][] queries, float offset, int seed)
     {
         if (offset == 0 || queries.Length == 0)
         {
