@@ -23,15 +23,7 @@ public sealed class ExactVectorIndex(VectorStore store) : IVectorIndex
     /// <summary>Exact top-k over rows [start, end) of a store.</summary>
     internal static VectorHit[] SearchRange(VectorStore store, ReadOnlySpan<float> query, int start, int end, int k, int threads)
     {
-        if (k <= 0)
-        {
-            throw VidSearchException.Argument("k", $"must be positive, got {k}");
-        }
-
-        if (query.Length != store.Dim)
-        {
-            throw VidSearchException.Argument("query", $"has {query.Length} dimensions, the index holds {store.Dim}");
-        }
+        VectorQueryCheck.KAndQuery(k, query.Length, store.Dim);
 
         int rows = end - start;
         if (rows <= 0)
@@ -71,10 +63,7 @@ public sealed class ExactVectorIndex(VectorStore store) : IVectorIndex
     /// </summary>
     internal static VectorHit[][] SearchRangeMany(VectorStore store, IReadOnlyList<float[]> queries, int start, int end, int k, int threads, CancellationToken cancellationToken = default)
     {
-        if (k <= 0)
-        {
-            throw VidSearchException.Argument("k", $"must be positive, got {k}");
-        }
+        VectorQueryCheck.K(k);
 
         var prepared = queries.Select(q => store.Prepare(q)).ToArray();
         int rows = Math.Max(0, end - start);

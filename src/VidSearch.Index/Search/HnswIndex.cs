@@ -204,15 +204,7 @@ public sealed class HnswIndex : IVectorIndex
     /// <summary>A search on the graph without node <paramref name="exclude"/> (neither entered nor returned; -1: none).</summary>
     private VectorHit[] Search(ReadOnlySpan<float> query, int k, VectorSearchOptions? options, int exclude)
     {
-        if (k <= 0)
-        {
-            throw VidSearchException.Argument("k", $"must be positive, got {k}");
-        }
-
-        if (query.Length != Dim)
-        {
-            throw VidSearchException.Argument("query", $"has {query.Length} dimensions, the index holds {Dim}");
-        }
+        VectorQueryCheck.KAndQuery(k, query.Length, Dim);
 
         int ef = options?.Ef ?? DefaultEf;
         if (ef <= 0)

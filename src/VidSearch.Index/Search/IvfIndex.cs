@@ -220,15 +220,7 @@ public sealed class IvfIndex : IVectorIndex
 
     public IReadOnlyList<VectorHit> Search(ReadOnlySpan<float> query, int k, VectorSearchOptions? options = null)
     {
-        if (k <= 0)
-        {
-            throw VidSearchException.Argument("k", $"must be positive, got {k}");
-        }
-
-        if (query.Length != Dim)
-        {
-            throw VidSearchException.Argument("query", $"has {query.Length} dimensions, the index holds {Dim}");
-        }
+        VectorQueryCheck.KAndQuery(k, query.Length, Dim);
 
         int nprobe = options?.Nprobe ?? DefaultNprobe;
         if (nprobe <= 0)
