@@ -71,7 +71,7 @@ public static class EncoderBenchmark
             set_num_threads(threads);
         }
 
-        int steps = 2 + options.BatchSizes.Count * (options.Onnx ? 2 : 1) + (options.Onnx ? 2 : 0);
+        int steps = 2 + options.BatchSizes.Count * (options.Onnx ? 3 : 1) + (options.Onnx ? 3 : 0);
         int step = 0;
         void Report(string detail) => progress?.Report(new WorkProgress("bench encoders", step++, steps, "steps", detail));
 
@@ -104,16 +104,21 @@ public static class EncoderBenchmark
             {
                 Report("exporting to ONNX");
                 OnnxExporter.Export(model, folder);
-                using var onnx = OnnxClipModel.Load(folder, tokenizer, options.Threads);
-                foreach (int batch in options.BatchSizes)
+                // As `search` loads it (worker threads spin while they wait), then as `index` loads it (they sleep).
+                foreach (bool spin in new[] { true, false })
                 {
-                    Report($"ONNX Runtime images, batch {batch}");
-                    double rate = ImagesPerSecond(onnx, batch, options.Iterations);
-                    imageResults.Add(new ImageThroughput("onnxruntime", batch, rate, rate / roofline));
-                }
+                    string backend = spin ? "onnxruntime" : "onnx-sleep";
+                    using var onnx = OnnxClipModel.Load(folder, tokenizer, options.Threads, spinWhileWaiting: spin);
+                    foreach (int batch in options.BatchSizes)
+                    {
+                        Report($"ONNX Runtime images, batch {batch}, threads {(spin ? "spinning" : "sleeping")}");
+                        double rate = ImagesPerSecond(onnx, batch, options.Iterations);
+                        imageResults.Add(new ImageThroughput(backend, batch, rate, rate / roofline));
+                    }
 
-                Report("ONNX Runtime query latency");
-                textResults.Add(QueryLatency("onnxruntime", onnx, options.Iterations * 5));
+                    Report($"ONNX Runtime query latency, threads {(spin ? "spinning" : "sleeping")}");
+                    textResults.Add(QueryLatency(backend, onnx, options.Iterations * 5));
+                }
             }
             finally
             {

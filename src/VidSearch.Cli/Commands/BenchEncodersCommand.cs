@@ -48,6 +48,11 @@ public static class BenchEncodersCommand
                 Console.WriteLine($"text query    {text.Backend,-12} {text.Tokens} tokens: median {text.MedianMilliseconds:F1} ms, best {text.BestMilliseconds:F1} ms");
             }
 
+            if (result.Texts.Any(t => t.Backend == "onnx-sleep"))
+            {
+                Console.WriteLine("onnxruntime: worker threads spin while they wait (as search loads the model); onnx-sleep: they sleep (as index loads it)");
+            }
+
             return 0;
         });
         return command;
