@@ -66,4 +66,35 @@ public class BenchSearchTests
         Assert.Equal(1.0, Recall(shifted, "candidates=4000"));
         Assert.NotEqual(Recall(near, "candidates=40"), Recall(shifted, "candidates=40"));
     }
+
+    [Fact]
+    public async Task IndexesTunedOnShiftedTuningQueriesReachTheTargetOnTheShiftedMeasuredOnes()
+    {
+        async Task<(JsonElement Report, string Text)> Measure(string tuningQueries)
+        {
+            string[] args = ["bench", "search", "--sizes", "20000", "--dim", "64", "--queries", "100", "--clusters", "20", "--spread", "1",
+                "--storage", "float32", "--approximate", "ivf", "--nprobe", "4", "--seed", "5", "--query-offset", "3", "--tuning-queries", tuningQueries];
+            var (code, text, error) = await EndToEndTests.Run(args);
+            Assert.True(code == 0, error);
+            (code, var json, error) = await EndToEndTests.Run([.. args, "--json"]);
+            Assert.True(code == 0, error);
+            using var doc = JsonDocument.Parse(json);
+            return (doc.RootElement.Clone(), text);
+        }
+
+        double AutoTunedRecall(JsonElement report) => report.GetProperty("sizes")[0].GetProperty("latencies").EnumerateArray()
+            .Single(r => r.GetProperty("method").GetString() == "ivf auto-tuned").GetProperty("recallAt10").GetDouble();
+
+        var (storedOnly, storedOnlyText) = await Measure("0");
+        var (withQueries, withQueriesText) = await Measure("128");
+        Assert.DoesNotContain("tuning queries", storedOnlyText);
+        Assert.Matches(@"auto-tuned nprobe \d+: recall@10 [01]\.\d+ on 64 stored vectors as queries, [01]\.\d+ on 128 tuning queries \(target 0\.95\)", withQueriesText);
+        Assert.True(AutoTunedRecall(storedOnly) < 0.9, $"tuned on stored vectors only: {AutoTunedRecall(storedOnly)}");
+        Assert.True(AutoTunedRecall(withQueries) >= 0.92, $"tuned on shifted queries too: {AutoTunedRecall(withQueries)}");
+        Assert.Equal(128, withQueries.GetProperty("sizes")[0].GetProperty("tuning").GetProperty("measured").GetProperty("tuningQueries").GetInt32());
+
+        var (bad, _, message) = await EndToEndTests.Run("bench", "search", "--sizes", "1000", "--tuning-queries", "-1");
+        Assert.Equal(2, bad);
+        Assert.Contains("--tuning-queries", message);
+    }
 }

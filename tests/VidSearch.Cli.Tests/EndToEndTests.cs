@@ -242,6 +242,15 @@ public class EndToEndTests(TinyWorld world)
             Assert.True(doc.RootElement.GetProperty("framesEncoded").GetInt64() >= 8);
         }
 
+        // The collection keeps text queries embedded as `search` embeds them, for the approximate indexes to tune on.
+        using (var store = VidSearch.Index.Storage.CollectionStore.Open(db))
+        {
+            var queries = store.TuningQueries();
+            Assert.Equal(VidSearch.Index.Indexing.TuningQueries.Texts(store), queries.Select(q => q.Text));
+            var dog = await Embed("--model", world.Model, "--text", "a dog running on the grass");
+            Assert.Equal(dog, queries.Single(q => q.Text == "a dog running on the grass").Vector, (x, y) => Math.Abs(x - y) < 1e-5f);
+        }
+
         (code, output, error) = await Run("search", "a red circle", "--collection", db, "--json", "-k", "3");
         Assert.True(code == 0, error);
         using (var doc = JsonDocument.Parse(output))
@@ -312,6 +321,12 @@ public class EndToEndTests(TinyWorld world)
         using (var doc = JsonDocument.Parse(output))
         {
             Assert.Equal(5, doc.RootElement.GetProperty("videos").GetArrayLength());
+        }
+
+        using (var store = VidSearch.Index.Storage.CollectionStore.Open(db))
+        {
+            var dog = await Embed("--model", world.Onnx, "--text", "a dog running on the grass");
+            Assert.Equal(dog, store.TuningQueries().Single(q => q.Text == "a dog running on the grass").Vector, (x, y) => Math.Abs(x - y) < 1e-5f);
         }
     }
 

@@ -25,9 +25,16 @@ public sealed record SearchBenchmarkOptions
     /// <summary>
     /// Queries from another distribution than the stored vectors, as text queries against image embeddings: each
     /// fresh draw plus this multiple of one fixed random unit vector (CLIP's modality gap is close to one constant
-    /// offset), renormalised; 0: queries from the data's distribution. The indexes still tune on stored vectors.
+    /// offset), renormalised; 0: queries from the data's distribution. The indexes tune on stored vectors, and on
+    /// <see cref="TuningQueries"/> when asked.
     /// </summary>
     public float QueryOffset { get; init; }
+
+    /// <summary>
+    /// Queries drawn and shifted like the measured ones (fresh draws, after the stored vectors) that the indexes also
+    /// tune on, as `index` gives them the collection's text queries; 0: tune on stored vectors only.
+    /// </summary>
+    public int TuningQueries { get; init; }
 
     /// <summary>IVF: int8 candidates re-scored exactly; null: the index default (max(100, 10k)).</summary>
     public int? RerankCandidates { get; init; }
@@ -93,6 +100,11 @@ public sealed record SearchBenchmarkOptions
         if (!(QueryOffset is >= 0 and <= 100))
         {
             throw VidSearchException.Argument("--query-offset", $"must be between 0 and 100, got {QueryOffset}");
+        }
+
+        if (TuningQueries is < 0 or > 100_000)
+        {
+            throw VidSearchException.Argument("--tuning-queries", $"must be between 0 and 100000, got {TuningQueries}");
         }
 
         if (K < 1 || Threads is < 1 or > 256 || Nprobes.Any(n => n < 1) || !(Spread >= 0) || Clusters is < 1)
@@ -191,11 +203,15 @@ public static class SearchBenchmark
         var store = FillReporting(generator, VectorStorageType.Float32, size, progress, cancellationToken);
         double measuredFloat32 = (AllocatedNow() - before) / (double)size;
         double generateSeconds = clock.Elapsed.TotalSeconds;
+        // Drawn after the store, so that the store and the measured queries do not depend on how many there are.
+        var tuningQueries = Enumerable.Range(0, options.TuningQueries).Select(_ => generator.Next()).ToArray();
+        ShiftQueries(tuningQueries, options.QueryOffset, options.Seed);
 
         var vectorOptions = new VectorSearchOptions { Threads = options.Threads };
         var exact = new ExactVectorIndex(store);
         var truth = new HashSet<int>[queries.Length];
         var exactTimes = Time(queries, options.Warmup, (q, i) => truth[i] = exact.Search(q, options.K, vectorOptions).Select(h => h.Position).ToHashSet(), progress, $"exact float32 {size}");
+        var workload = new Workload(queries, truth, tuningQueries.Length > 0 ? tuningQueries : null);
         var latencies = new List<LatencyStats>();
         double baseline = Median(exactTimes);
         latencies.Add(Stats("exact", "float32", "-", exactTimes, null, baseline));
@@ -219,7 +235,7 @@ public static class SearchBenchmark
             if (options.Approximate.Contains("binary"))
             {
                 // The codes over the stored type (float16 is `vidsearch index`'s default), auto-tuned count only.
-                var codes = BuildAndTuneBinary(options, typed, progress, cancellationToken).Index;
+                var codes = BuildAndTuneBinary(options, typed, workload.TuningQueries, progress, cancellationToken).Index;
                 var searchOptions = new VectorSearchOptions { Threads = options.Threads, RerankCandidates = codes.DefaultCandidates };
                 (times, recall) = TimeWithRecall(codes, searchOptions, options, queries, truth, progress, $"binary {type.Name()} {size}");
                 latencies.Add(Stats("binary auto-tuned", type.Name(), $"candidates={codes.DefaultCandidates}", times, recall, baseline));
@@ -233,26 +249,26 @@ public static class SearchBenchmark
         var report = new SizeReport(size, clusters, generateSeconds, 0, 0, 0, latencies, memory);
         if (options.Approximate.Contains("binary"))
         {
-            report = MeasureBinary(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken);
+            report = MeasureBinary(options, store, workload, baseline, latencies, report, progress, cancellationToken);
         }
 
         if (options.Approximate.Contains("hnsw"))
         {
-            report = MeasureHnsw(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken);
+            report = MeasureHnsw(options, store, workload, baseline, latencies, report, progress, cancellationToken);
         }
 
-        return options.Approximate.Contains("ivf") ? MeasureIvf(options, store, queries, truth, baseline, latencies, report, progress, cancellationToken) : report;
+        return options.Approximate.Contains("ivf") ? MeasureIvf(options, store, workload, baseline, latencies, report, progress, cancellationToken) : report;
     }
 
-    private static SizeReport MeasureBinary(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    private static SizeReport MeasureBinary(SearchBenchmarkOptions options, VectorStore store, Workload workload, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        var (index, tuning, buildSeconds, tuneSeconds) = BuildAndTuneBinary(options, store, progress, cancellationToken);
+        var (index, tuning, buildSeconds, tuneSeconds) = BuildAndTuneBinary(options, store, workload.TuningQueries, progress, cancellationToken);
         foreach (int candidates in options.Candidates.Append(-1))
         {
             bool auto = candidates < 0;
             int count = auto ? tuning.Candidates : candidates;
             var searchOptions = new VectorSearchOptions { Threads = options.Threads, RerankCandidates = count };
-            var (times, recall) = TimeWithRecall(index, searchOptions, options, queries, truth, progress, $"binary candidates {count} {store.Count}");
+            var (times, recall) = TimeWithRecall(index, searchOptions, options, workload.Queries, workload.Truth, progress, $"binary candidates {count} {store.Count}");
             latencies.Add(Stats(auto ? "binary auto-tuned" : "binary+rerank", "float32", $"candidates={count}", times, recall, baseline));
         }
 
@@ -267,10 +283,10 @@ public static class SearchBenchmark
     }
 
     private static (BinaryCodeIndex Index, CandidateTuning Tuning, double BuildSeconds, double TuneSeconds) BuildAndTuneBinary(
-        SearchBenchmarkOptions options, VectorStore store, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+        SearchBenchmarkOptions options, VectorStore store, IReadOnlyList<float[]>? tuningQueries, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
         => BuildAndTune(
             () => BinaryCodeIndex.Build(store, new BinaryBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken),
-            index => index.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken),
+            index => index.Tune(options.TargetRecall, options.K, threads: options.Threads, tuningQueries: tuningQueries, cancellationToken: cancellationToken),
             $"binary tune candidates {store.Count}", progress);
 
     /// <summary>Builds an index untuned, then tunes it, timing the two apart (the tuning is reported on its own line).</summary>
@@ -286,17 +302,17 @@ public static class SearchBenchmark
         return (index, tuning, buildSeconds, clock.Elapsed.TotalSeconds);
     }
 
-    private static SizeReport MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    private static SizeReport MeasureHnsw(SearchBenchmarkOptions options, VectorStore store, Workload workload, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var (hnsw, tuning, buildSeconds, tuneSeconds) = BuildAndTune(
             () => HnswIndex.Build(store, new HnswBuildOptions { M = options.HnswM, EfConstruction = options.HnswEfConstruction, Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken),
-            graph => graph.TuneEf(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken),
+            graph => graph.TuneEf(options.TargetRecall, options.K, threads: options.Threads, tuningQueries: workload.TuningQueries, cancellationToken: cancellationToken),
             $"hnsw tune ef {store.Count}", progress);
         foreach (int ef in options.Efs.Append(-1))
         {
             bool auto = ef < 0;
             var searchOptions = new VectorSearchOptions { Threads = options.Threads, Ef = auto ? null : ef };
-            var (times, recall) = TimeWithRecall(hnsw, searchOptions, options, queries, truth, progress, $"hnsw ef {hnsw.DefaultEf} {store.Count}");
+            var (times, recall) = TimeWithRecall(hnsw, searchOptions, options, workload.Queries, workload.Truth, progress, $"hnsw ef {hnsw.DefaultEf} {store.Count}");
             latencies.Add(Stats(auto ? "hnsw auto-tuned" : "hnsw", "float32", $"M={options.HnswM} ef={(auto ? hnsw.DefaultEf : ef)}", times, recall, baseline));
         }
 
@@ -311,20 +327,20 @@ public static class SearchBenchmark
         };
     }
 
-    private static SizeReport MeasureIvf(SearchBenchmarkOptions options, VectorStore store, float[][] queries, HashSet<int>[] truth, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    private static SizeReport MeasureIvf(SearchBenchmarkOptions options, VectorStore store, Workload workload, double baseline, List<LatencyStats> latencies, SizeReport report, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         int size = store.Count;
         var vectorOptions = new VectorSearchOptions { Threads = options.Threads };
         var (ivf, tuning, buildSeconds, tuneSeconds) = BuildAndTune(
             () => IvfIndex.Build(store, new IvfBuildOptions { Threads = options.Threads, Seed = options.Seed, TargetRecall = null }, progress, cancellationToken),
-            lists => lists.Tune(options.TargetRecall, options.K, threads: options.Threads, cancellationToken: cancellationToken),
+            lists => lists.Tune(options.TargetRecall, options.K, threads: options.Threads, tuningQueries: workload.TuningQueries, cancellationToken: cancellationToken),
             $"ivf tune nprobe {size}", progress);
         foreach (int nprobe in options.Nprobes.Where(n => n <= ivf.ListCount).Append(-1))
         {
             bool auto = nprobe < 0;
             int probes = auto ? tuning.Nprobe : nprobe;
             var ivfOptions = vectorOptions with { Nprobe = probes, RerankCandidates = options.RerankCandidates };
-            var (times, recall) = TimeWithRecall(ivf, ivfOptions, options, queries, truth, progress, $"ivf nprobe {probes} {size}");
+            var (times, recall) = TimeWithRecall(ivf, ivfOptions, options, workload.Queries, workload.Truth, progress, $"ivf nprobe {probes} {size}");
             latencies.Add(Stats(auto ? "ivf auto-tuned" : "ivf-sq8+rerank", "float32", $"nprobe={probes}/{ivf.ListCount}" + (options.RerankCandidates is int r ? $" rr={r}" : ""), times, recall, baseline));
         }
 
@@ -358,6 +374,9 @@ public static class SearchBenchmark
         progress?.Report(new WorkProgress($"generate {count}", count, count, "vectors"));
         return store;
     }
+
+    /// <summary>The measured queries (warm-up first), each one's exact top k, and the queries the indexes also tune on (null: none).</summary>
+    private sealed record Workload(float[][] Queries, HashSet<int>[] Truth, IReadOnlyList<float[]>? TuningQueries);
 
     /// <summary>Adds <paramref name="offset"/> x one random unit vector (drawn from the seed) to every query, renormalised.</summary>
     private static void ShiftQueries(float[][] queries, float offset, int seed)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VidSearch.Cli.Infrastructure;
+using VidSearch.Core;
 using VidSearch.Index.Indexing;
 using VidSearch.Index.Search;
 using VidSearch.Index.Storage;
@@ -48,14 +49,25 @@ public static class IndexCommand
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() =>
             {
                 var result = new Indexer(store, embedder, options).Run(parse.GetValue(inputs)!, progress, cancellationToken);
-                // Large collections search with the approximate index: build its cache now rather than at the first search.
-                Searcher.PrepareIndex(store, progress, cancellationToken);
+                PrepareSearch(store, clip, progress, cancellationToken);
                 return result;
             }, cancellationToken));
             Print(report, path, parse.GetValue(json));
             return report.Failures.Count > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// After indexing: embeds the collection's tuning queries when its texts changed (text queries for the approximate
+    /// index to tune on, <see cref="TuningQueries"/>), then builds the approximate index's cache when the collection is
+    /// large enough to use it, rather than at the first search.
+    /// </summary>
+    internal static void PrepareSearch(CollectionStore store, ITextEncoder textEncoder, IProgress<WorkProgress> progress, CancellationToken cancellationToken)
+    {
+        progress.Report(new WorkProgress("tuning queries", 0, null, "steps"));
+        TuningQueries.Refresh(store, textEncoder, cancellationToken);
+        Searcher.PrepareIndex(store, progress, cancellationToken);
     }
 
     internal static void Print(IndexReport report, string path, bool json)

@@ -40,12 +40,14 @@ public static class ReindexCommand
             var clip = opened.Model;
             var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize));
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
-            var report = await ProgressDisplay.RunAsync(progress => Task.Run(
-                () => CollectionMigration.Reindex(path, info, embedder, options, progress, cancellationToken), cancellationToken));
-            using (var rebuilt = CollectionStore.Open(path))
+            var report = await ProgressDisplay.RunAsync(progress => Task.Run(() =>
             {
+                var result = CollectionMigration.Reindex(path, info, embedder, options, progress, cancellationToken);
+                using var rebuilt = CollectionStore.Open(path);
                 rebuilt.SetModelSource(opened.Folder);
-            }
+                IndexCommand.PrepareSearch(rebuilt, clip, progress, cancellationToken);
+                return result;
+            }, cancellationToken));
 
             IndexCommand.Print(report, path, parse.GetValue(json));
             return report.Failures.Count > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;

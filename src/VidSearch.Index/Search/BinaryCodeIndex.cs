@@ -15,15 +15,19 @@ public sealed record BinaryBuildOptions
 
     /// <summary>
     /// After the build, tune the default number of re-scored candidates to the smallest that reaches this recall@10 on
-    /// a sample of the stored vectors used as queries (see <see cref="BinaryCodeIndex.Tune"/>); null: no tuning.
+    /// a sample of the stored vectors used as queries, and on <see cref="TuningQueries"/> (see <see cref="BinaryCodeIndex.Tune"/>);
+    /// null: no tuning.
     /// </summary>
     public double? TargetRecall { get; init; } = 0.95;
+
+    /// <summary>Queries from outside the store the tuned candidate count must also serve (text embeddings of likely queries); null: none.</summary>
+    public IReadOnlyList<float[]>? TuningQueries { get; init; }
 
     public int Threads { get; init; } = 2;
 }
 
-/// <summary>A candidate count chosen by <see cref="BinaryCodeIndex.Tune"/>: the recall@10 it measured for the target, over how many sample queries.</summary>
-public sealed record CandidateTuning(int Candidates, double Recall, double TargetRecall, int SampleQueries);
+/// <summary>A candidate count chosen by <see cref="BinaryCodeIndex.Tune"/> and what it measured there.</summary>
+public sealed record CandidateTuning(int Candidates, TuningMeasurement Measured);
 
 /// <summary>
 /// One bit per dimension, every vector scanned, the best candidates re-scored exactly (the 1-bit estimator of RaBitQ
@@ -118,7 +122,7 @@ public sealed class BinaryCodeIndex : IVectorIndex
         if (options.TargetRecall is double target)
         {
             progress?.Report(new WorkProgress("binary tune candidates", 0, null, "steps"));
-            index.Tune(target, threads: options.Threads, cancellationToken: cancellationToken);
+            index.Tune(target, threads: options.Threads, tuningQueries: options.TuningQueries, cancellationToken: cancellationToken);
         }
 
         return index;
@@ -127,25 +131,26 @@ public sealed class BinaryCodeIndex : IVectorIndex
     /// <summary>
     /// Finds the smallest number of re-scored candidates whose recall@k against exact search reaches
     /// <paramref name="targetRecall"/> with 95 % confidence (<see cref="HeldOutRecall.LowerBound"/>), with
-    /// <paramref name="sampleQueries"/> stored vectors as queries, each one's own row left out of both answers. One scan
-    /// per query ranks its true neighbours among the estimates (<see cref="CandidateRanks"/>), which gives the recall of
-    /// every count at once, so the count is exact, not bisected to a tolerance. The result becomes
-    /// <see cref="DefaultCandidates"/>.
+    /// <paramref name="sampleQueries"/> stored vectors as queries, each one's own row left out of both answers, and on
+    /// each of <paramref name="tuningQueries"/> when given (queries from another distribution, such as text queries
+    /// against image embeddings, may need more candidates; the target must hold for both kinds). One scan per query
+    /// ranks its true neighbours among the estimates (<see cref="CandidateRanks"/>), which gives the recall of every
+    /// count at once, so the count is exact, not bisected to a tolerance. The result becomes <see cref="DefaultCandidates"/>.
     /// </summary>
-    public CandidateTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 256, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
+    public CandidateTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 256, int seed = 7, int threads = 2, IReadOnlyList<float[]>? tuningQueries = null, CancellationToken cancellationToken = default)
     {
-        HeldOutRecall.CheckArguments("binary tuning", targetRecall, k, sampleQueries);
+        HeldOutRecall.CheckArguments("binary tuning", targetRecall, k, sampleQueries, tuningQueries, Dim);
 
         int n = BuiltCount;
         if (n <= 10 * k)
         {
-            Tuning = new CandidateTuning(Math.Max(1, n), 1.0, targetRecall, 0);
+            Tuning = new CandidateTuning(Math.Max(1, n), TuningMeasurement.Trivial(targetRecall));
             return Tuning;
         }
 
-        var recall = HeldOutRecall.OfCandidateRanks(_store, n, HeldOutRecall.SampleRows(n, sampleQueries, seed), k, CandidateRanks, threads, cancellationToken);
+        var recall = HeldOutRecall.OfCandidateRanks(_store, n, HeldOutRecall.SampleRows(n, sampleQueries, seed), tuningQueries, k, CandidateRanks, threads, cancellationToken);
         int best = recall.SmallestMeeting(targetRecall, low: k - 1, high: 10 * k, limit: n, tolerance: _ => 1);
-        Tuning = new CandidateTuning(best, recall.At(best), targetRecall, recall.QueryCount);
+        Tuning = new CandidateTuning(best, recall.Measurement(best, targetRecall));
         return Tuning;
     }
 
@@ -318,9 +323,7 @@ public sealed class BinaryCodeIndex : IVectorIndex
             writer.Write(fingerprint);
             writer.Write(_rotation.Signs.Count);
             writer.Write(Tuning?.Candidates ?? 0);
-            writer.Write(Tuning?.Recall ?? 0);
-            writer.Write(Tuning?.TargetRecall ?? 0);
-            writer.Write(Tuning?.SampleQueries ?? 0);
+            (Tuning?.Measured ?? TuningMeasurement.Trivial(0)).Write(writer);
             foreach (var signs in _rotation.Signs)
             {
                 writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(signs.AsSpan()));
@@ -345,8 +348,7 @@ public sealed class BinaryCodeIndex : IVectorIndex
             long storedFingerprint = reader.ReadInt64();
             int rounds = reader.ReadInt32();
             int tunedCandidates = reader.ReadInt32();
-            double tunedRecall = reader.ReadDouble(), targetRecall = reader.ReadDouble();
-            int tunedSample = reader.ReadInt32();
+            var measured = TuningMeasurement.Read(reader);
             if (dim != store.Dim || storedFingerprint != fingerprint || builtCount < 0 || builtCount > store.Count || rounds is < 1 or > 8)
             {
                 return null;
@@ -372,12 +374,12 @@ public sealed class BinaryCodeIndex : IVectorIndex
                 reader.BaseStream.ReadExactly(chunk);
             }
 
-            var tuning = tunedCandidates > 0 ? new CandidateTuning(tunedCandidates, tunedRecall, targetRecall, tunedSample) : null;
+            var tuning = tunedCandidates > 0 ? new CandidateTuning(tunedCandidates, measured) : null;
             return stream.Position == stream.Length
                 ? new BinaryCodeIndex(store, new RandomizedHadamardRotation(dim, signs), codes, weights, builtCount, tuning)
                 : null;
         });
 
     private const long Magic = 0x31435142_53444956; // "VIDSBQC1"
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2: the tuning's recall on tuning queries
 }

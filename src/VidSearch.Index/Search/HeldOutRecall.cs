@@ -4,11 +4,13 @@ using VidSearch.Index.Vectors;
 namespace VidSearch.Index.Search;
 
 /// <summary>
-/// Recall@k of an approximate index against exact search, with stored vectors as queries: each query's own row is
-/// left out of both answers, so a query stands for a point of the data's distribution, not a copy of a stored vector.
-/// Measured once per setting (nprobe, ef, candidates) as one recall per query; <see cref="SmallestMeeting"/> finds the
-/// smallest setting whose recall reaches a target with 95 % confidence (<see cref="LowerBound"/>), by doubling, then
-/// bisecting. The bound matters: a setting tuned to the sample mean alone lands below the target on fresh queries
+/// Recall@k of an approximate index against exact search, over two kinds of queries: stored vectors, each one's own
+/// row left out of both answers (so a query stands for a point of the data's distribution, not a copy of a stored
+/// vector), and optional tuning queries from outside the store (text embeddings against image embeddings: CLIP's
+/// modality gap puts them off the data's distribution, where an index needs more probes or candidates). Measured once
+/// per setting (nprobe, ef, candidates) as one recall per query; <see cref="SmallestMeeting"/> finds the smallest
+/// setting whose recall reaches a target with 95 % confidence on each kind (<see cref="LowerBound"/>), by doubling,
+/// then bisecting. The bound matters: a setting tuned to the sample mean alone lands below the target on fresh queries
 /// about half the time.
 /// </summary>
 internal sealed class HeldOutRecall
@@ -16,34 +18,44 @@ internal sealed class HeldOutRecall
     /// <summary>One-sided 95 % quantile of the normal distribution.</summary>
     public const double ConfidenceZ = 1.645;
 
+    private readonly int _storedCount;
     private readonly int _queryCount;
     private readonly Func<int, int, double> _recallOf;
     private readonly Dictionary<int, double[]> _measured = new();
     private readonly CancellationToken _cancellationToken;
 
+    /// <param name="storedCount">The first queries are stored rows, the rest tuning queries.</param>
     /// <param name="recallOf">(setting, query index) -> that query's recall.</param>
-    private HeldOutRecall(int queryCount, Func<int, int, double> recallOf, CancellationToken cancellationToken)
+    private HeldOutRecall(int storedCount, int queryCount, Func<int, int, double> recallOf, CancellationToken cancellationToken)
     {
+        _storedCount = storedCount;
         _queryCount = queryCount;
         _recallOf = recallOf;
         _cancellationToken = cancellationToken;
     }
 
     /// <summary>Refuses tuning arguments out of range, naming the index (<paramref name="what"/>, e.g. "ivf tuning").</summary>
-    public static void CheckArguments(string what, double targetRecall, int k, int sampleQueries)
+    public static void CheckArguments(string what, double targetRecall, int k, int sampleQueries, IReadOnlyList<float[]>? tuningQueries, int dim)
     {
         if (!(targetRecall is > 0 and <= 1) || k < 1 || sampleQueries < 1)
         {
             throw VidSearchException.Argument(what, $"target recall must be in (0, 1], k and the sample positive (got {targetRecall}, {k}, {sampleQueries})");
         }
+
+        if (tuningQueries?.FirstOrDefault(q => q.Length != dim) is { } wrong)
+        {
+            throw VidSearchException.Argument(what, $"a tuning query has {wrong.Length} dimensions, the index {dim}");
+        }
     }
 
-    /// <param name="search">(setting, query, its own row) -> the k positions found without that row, best first.</param>
-    public static HeldOutRecall OfSearch(VectorStore store, int builtCount, int[] rows, int k, Func<int, float[], int, IEnumerable<int>> search, int threads, CancellationToken cancellationToken)
+    /// <param name="rows">Stored rows used as queries.</param>
+    /// <param name="tuningQueries">Queries from outside the store (own row -1); null or empty: none.</param>
+    /// <param name="search">(setting, query, its own row or -1) -> the k positions found without that row, best first.</param>
+    public static HeldOutRecall OfSearch(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]>? tuningQueries, int k, Func<int, float[], int, IEnumerable<int>> search, int threads, CancellationToken cancellationToken)
     {
-        var (queries, truth) = Truth(store, builtCount, rows, k, threads, cancellationToken);
-        return new HeldOutRecall(rows.Length, (setting, q) =>
-            truth[q].Length == 0 ? 1 : search(setting, queries[q], rows[q]).Count(truth[q].Contains) / (double)truth[q].Length, cancellationToken);
+        var (queries, own, truth) = Truth(store, builtCount, rows, tuningQueries, k, threads, cancellationToken);
+        return new HeldOutRecall(rows.Length, queries.Length, (setting, q) =>
+            truth[q].Length == 0 ? 1 : search(setting, queries[q], own[q]).Count(truth[q].Contains) / (double)truth[q].Length, cancellationToken);
     }
 
     /// <summary>
@@ -51,25 +63,27 @@ internal sealed class HeldOutRecall
     /// is found exactly when its rank in that ordering is below the setting, so one ordering per query gives the
     /// recall of every setting.
     /// </summary>
-    /// <param name="ranks">(query, its own row, the true neighbours) -> each neighbour's rank (rows ahead of it, the own row not counted).</param>
-    public static HeldOutRecall OfCandidateRanks(VectorStore store, int builtCount, int[] rows, int k, Func<float[], int, int[], int[]> ranks, int threads, CancellationToken cancellationToken)
+    /// <param name="ranks">(query, its own row or -1, the true neighbours) -> each neighbour's rank (rows ahead of it, the own row not counted).</param>
+    public static HeldOutRecall OfCandidateRanks(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]>? tuningQueries, int k, Func<float[], int, int[], int[]> ranks, int threads, CancellationToken cancellationToken)
     {
-        var (queries, truth) = Truth(store, builtCount, rows, k, threads, cancellationToken);
-        var found = new int[rows.Length][];
-        Parallel.For(0, rows.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, q =>
-            found[q] = ranks(queries[q], rows[q], truth[q]));
-        return new HeldOutRecall(rows.Length, (setting, q) => found[q].Length == 0 ? 1 : found[q].Count(rank => rank < setting) / (double)found[q].Length, cancellationToken);
+        var (queries, own, truth) = Truth(store, builtCount, rows, tuningQueries, k, threads, cancellationToken);
+        var found = new int[queries.Length][];
+        Parallel.For(0, queries.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, q =>
+            found[q] = ranks(queries[q], own[q], truth[q]));
+        return new HeldOutRecall(rows.Length, queries.Length, (setting, q) => found[q].Length == 0 ? 1 : found[q].Count(rank => rank < setting) / (double)found[q].Length, cancellationToken);
     }
 
-    /// <summary>The sample rows as queries and each one's exact top k among the other built rows, from one batched exact pass.</summary>
-    private static (float[][] Queries, int[][] Truth) Truth(VectorStore store, int builtCount, int[] rows, int k, int threads, CancellationToken cancellationToken)
+    /// <summary>
+    /// The queries (sample rows, then the tuning queries), each one's own row (-1 for a tuning query) and its exact top k
+    /// among the other built rows, from one batched exact pass.
+    /// </summary>
+    private static (float[][] Queries, int[] Own, int[][] Truth) Truth(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]>? tuningQueries, int k, int threads, CancellationToken cancellationToken)
     {
-        var queries = rows.Select(r => store.Get(r)).ToArray();
+        var queries = rows.Select(r => store.Get(r)).Concat(tuningQueries ?? []).ToArray();
+        var own = rows.Concat(Enumerable.Repeat(-1, queries.Length - rows.Length)).ToArray();
         var exact = ExactVectorIndex.SearchRangeMany(store, queries, 0, builtCount, k + 1, threads, cancellationToken);
-        return (queries, rows.Select((row, q) => exact[q].Select(h => h.Position).Where(p => p != row).Take(k).ToArray()).ToArray());
+        return (queries, own, own.Select((row, q) => exact[q].Select(h => h.Position).Where(p => p != row).Take(k).ToArray()).ToArray());
     }
-
-    public int QueryCount => _queryCount;
 
     /// <summary><paramref name="count"/> distinct rows of [0, <paramref name="n"/>) drawn with <paramref name="seed"/>, in ascending order.</summary>
     public static int[] SampleRows(int n, int count, int seed)
@@ -84,23 +98,59 @@ internal sealed class HeldOutRecall
         return chosen.Order().ToArray();
     }
 
-    /// <summary>Mean recall over the sample queries.</summary>
-    public double At(int setting) => PerQuery(setting).Average();
+    /// <summary>Mean recall over the stored vectors as queries.</summary>
+    public double At(int setting) => PerQuery(setting).Take(_storedCount).Average();
+
+    /// <summary>What the tuning measured at the <paramref name="setting"/> it chose.</summary>
+    public TuningMeasurement Measurement(int setting, double targetRecall)
+    {
+        var recalls = PerQuery(setting);
+        return new TuningMeasurement(
+            _storedCount > 0 ? At(setting) : double.NaN,
+            targetRecall,
+            _storedCount,
+            _queryCount - _storedCount,
+            _queryCount > _storedCount ? recalls.Skip(_storedCount).Average() : null);
+    }
 
     /// <summary>
-    /// The mean minus <see cref="ConfidenceZ"/> standard errors of the per-query recalls: the recall the setting reaches
-    /// on the data's distribution with 95 % confidence.
+    /// For each kind of query present (stored rows, tuning queries), the mean minus <see cref="ConfidenceZ"/> standard
+    /// errors of its per-query recalls; the lower of the two: the recall the setting reaches on both kinds with 95 %
+    /// confidence.
     /// </summary>
     public double LowerBound(int setting)
     {
         var recalls = PerQuery(setting);
-        double mean = recalls.Average();
+        double stored = LowerBound(recalls.AsSpan(0, _storedCount));
+        return _queryCount > _storedCount ? Math.Min(stored, LowerBound(recalls.AsSpan(_storedCount))) : stored;
+    }
+
+    private static double LowerBound(ReadOnlySpan<double> recalls)
+    {
+        if (recalls.IsEmpty)
+        {
+            return 1;
+        }
+
+        double mean = 0;
+        foreach (double r in recalls)
+        {
+            mean += r;
+        }
+
+        mean /= recalls.Length;
         if (recalls.Length < 2)
         {
             return mean;
         }
 
-        double variance = recalls.Sum(r => (r - mean) * (r - mean)) / (recalls.Length - 1);
+        double variance = 0;
+        foreach (double r in recalls)
+        {
+            variance += (r - mean) * (r - mean);
+        }
+
+        variance /= recalls.Length - 1;
         return mean - (ConfidenceZ * Math.Sqrt(variance / recalls.Length));
     }
 

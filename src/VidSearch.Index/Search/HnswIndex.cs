@@ -19,9 +19,13 @@ public sealed record HnswBuildOptions
 
     /// <summary>
     /// After the build, tune the default ef to the smallest that reaches this recall@10 on a sample of the stored
-    /// vectors used as queries (see <see cref="HnswIndex.TuneEf"/>); null: no tuning (<see cref="DefaultEf"/>).
+    /// vectors used as queries, and on <see cref="TuningQueries"/> (see <see cref="HnswIndex.TuneEf"/>); null: no
+    /// tuning (<see cref="DefaultEf"/>).
     /// </summary>
     public double? TargetRecall { get; init; } = 0.95;
+
+    /// <summary>Queries from outside the store the tuned ef must also serve (text embeddings of likely queries); null: none.</summary>
+    public IReadOnlyList<float[]>? TuningQueries { get; init; }
 
     public int Seed { get; init; } = 1234;
 
@@ -159,7 +163,7 @@ public sealed class HnswIndex : IVectorIndex
         if (options.TargetRecall is double target)
         {
             progress?.Report(new WorkProgress("hnsw tune ef", 0, null, "steps"));
-            index.TuneEf(target, threads: options.Threads, cancellationToken: cancellationToken);
+            index.TuneEf(target, threads: options.Threads, tuningQueries: options.TuningQueries, cancellationToken: cancellationToken);
         }
 
         return index;
@@ -169,29 +173,29 @@ public sealed class HnswIndex : IVectorIndex
     /// Finds the smallest ef whose recall@k against exact search reaches <paramref name="targetRecall"/> with 95 %
     /// confidence (<see cref="HeldOutRecall.LowerBound"/>), with
     /// <paramref name="sampleQueries"/> stored vectors (seeded sample) as queries, each one's own row left out of both
-    /// answers and kept out of the walk (its links lead straight to its neighbours, which a fresh query lacks). ef
-    /// doubles from k until the target is met (at most <see cref="MaxTunedEf"/>), then is bisected. The result becomes
-    /// <see cref="DefaultEf"/>. Queries from another distribution (text queries against image embeddings) may need a
-    /// larger ef than this estimate.
+    /// answers and kept out of the walk (its links lead straight to its neighbours, which a fresh query lacks), and on
+    /// each of <paramref name="tuningQueries"/> when given (queries from another distribution, such as text queries
+    /// against image embeddings, may need a larger ef; the target must hold for both kinds). ef doubles from k until
+    /// the target is met (at most <see cref="MaxTunedEf"/>), then is bisected. The result becomes <see cref="DefaultEf"/>.
     /// </summary>
-    public EfTuning TuneEf(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
+    public EfTuning TuneEf(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, IReadOnlyList<float[]>? tuningQueries = null, CancellationToken cancellationToken = default)
     {
-        HeldOutRecall.CheckArguments("hnsw tuning", targetRecall, k, sampleQueries);
+        HeldOutRecall.CheckArguments("hnsw tuning", targetRecall, k, sampleQueries, tuningQueries, Dim);
 
         int n = BuiltCount;
         if (n <= k + 1)
         {
-            Tuning = new EfTuning(k, 1.0, targetRecall, 0);
+            Tuning = new EfTuning(k, TuningMeasurement.Trivial(targetRecall));
             return Tuning;
         }
 
         var rows = HeldOutRecall.SampleRows(n, sampleQueries, seed);
-        var recall = HeldOutRecall.OfSearch(_store, n, rows, k, (ef, query, row) =>
+        var recall = HeldOutRecall.OfSearch(_store, n, rows, tuningQueries, k, (ef, query, row) =>
             Search(query, k, new VectorSearchOptions { Ef = ef, Threads = threads }, exclude: row).Select(h => h.Position),
             threads, cancellationToken);
         int limit = Math.Max(k, Math.Min(MaxTunedEf, n));
         int high = recall.SmallestMeeting(targetRecall, low: k / 2, high: k, limit, tolerance: h => Math.Max(1, h / 16));
-        Tuning = new EfTuning(high, recall.At(high), targetRecall, recall.QueryCount);
+        Tuning = new EfTuning(high, recall.Measurement(high, targetRecall));
         return Tuning;
     }
 
@@ -271,9 +275,7 @@ public sealed class HnswIndex : IVectorIndex
             writer.Write(EfConstruction);
             writer.Write(_untunedEf);
             writer.Write(Tuning?.Ef ?? 0);
-            writer.Write(Tuning?.Recall ?? 0);
-            writer.Write(Tuning?.TargetRecall ?? 0);
-            writer.Write(Tuning?.SampleQueries ?? 0);
+            (Tuning?.Measured ?? TuningMeasurement.Trivial(0)).Write(writer);
             writer.Write(_entry);
             writer.Write(_maxLevel);
             writer.Write(_levels);
@@ -299,9 +301,8 @@ public sealed class HnswIndex : IVectorIndex
             long storedFingerprint = reader.ReadInt64();
             int m = reader.ReadInt32(), efConstruction = reader.ReadInt32(), defaultEf = reader.ReadInt32();
             int tunedEf = reader.ReadInt32();
-            double tunedRecall = reader.ReadDouble(), targetRecall = reader.ReadDouble();
-            int tunedSample = reader.ReadInt32();
-            var tuning = tunedEf > 0 ? new EfTuning(tunedEf, tunedRecall, targetRecall, tunedSample) : null;
+            var measured = TuningMeasurement.Read(reader);
+            var tuning = tunedEf > 0 ? new EfTuning(tunedEf, measured) : null;
             int entry = reader.ReadInt32(), maxLevel = reader.ReadInt32();
             if (dim != store.Dim || storedFingerprint != fingerprint || builtCount < 0 || builtCount > store.Count
                 || m is < 2 or > 1024 || efConstruction <= 0 || defaultEf <= 0 || maxLevel is < 0 or > MaxLevel
@@ -342,7 +343,7 @@ public sealed class HnswIndex : IVectorIndex
         });
 
     private const long Magic = 0x31534E48_53444956; // "VIDSHNS1"
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2: the tuning's recall on tuning queries
 
     private Span<int> Links(int node, int layer) => layer == 0
         ? _layer0.AsSpan(node * Stride0, Stride0)
@@ -820,4 +821,4 @@ public sealed class HnswIndex : IVectorIndex
 }
 
 /// <summary>An ef chosen by <see cref="HnswIndex.TuneEf"/>: the recall@10 it measured for the target, over how many sample queries.</summary>
-public sealed record EfTuning(int Ef, double Recall, double TargetRecall, int SampleQueries);
+public sealed record EfTuning(int Ef, TuningMeasurement Measured);

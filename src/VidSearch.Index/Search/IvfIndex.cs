@@ -19,9 +19,13 @@ public sealed record IvfBuildOptions
 
     /// <summary>
     /// After the build, tune the default nprobe to the smallest that reaches this recall@10 on a sample of the stored
-    /// vectors used as queries (see <see cref="IvfIndex.Tune"/>); null: no tuning (default nprobe = lists / 16).
+    /// vectors used as queries, and on <see cref="TuningQueries"/> (see <see cref="IvfIndex.Tune"/>); null: no tuning
+    /// (default nprobe = lists / 16).
     /// </summary>
     public double? TargetRecall { get; init; } = 0.95;
+
+    /// <summary>Queries from outside the store the tuned nprobe must also serve (text embeddings of likely queries); null: none.</summary>
+    public IReadOnlyList<float[]>? TuningQueries { get; init; }
 
     public int Threads { get; init; } = 2;
 }
@@ -69,29 +73,30 @@ public sealed class IvfIndex : IVectorIndex
     /// Finds the smallest nprobe whose recall@k against exact search reaches <paramref name="targetRecall"/> with 95 %
     /// confidence (<see cref="HeldOutRecall.LowerBound"/>), with
     /// <paramref name="sampleQueries"/> stored vectors (seeded sample) as queries, each one's own row left out of
-    /// both answers (so a query is a point of the data's distribution, not a copy of a stored vector). nprobe is
+    /// both answers (so a query is a point of the data's distribution, not a copy of a stored vector), and on each of
+    /// <paramref name="tuningQueries"/> when given: queries from another distribution than the stored vectors (text
+    /// queries against image embeddings) may need more probes, and the target must hold for both kinds. nprobe is
     /// doubled until the target is met, then bisected; when even every list misses it, nprobe = all lists.
-    /// The result becomes <see cref="DefaultNprobe"/>. Queries from another distribution than the stored vectors
-    /// (text queries against image embeddings) may need more probes than this estimate.
+    /// The result becomes <see cref="DefaultNprobe"/>.
     /// </summary>
-    public NprobeTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, CancellationToken cancellationToken = default)
+    public NprobeTuning Tune(double targetRecall = 0.95, int k = 10, int sampleQueries = 64, int seed = 7, int threads = 2, IReadOnlyList<float[]>? tuningQueries = null, CancellationToken cancellationToken = default)
     {
-        HeldOutRecall.CheckArguments("ivf tuning", targetRecall, k, sampleQueries);
+        HeldOutRecall.CheckArguments("ivf tuning", targetRecall, k, sampleQueries, tuningQueries, Dim);
 
         int n = BuiltCount;
         if (n <= k + 1)
         {
-            Tuning = new NprobeTuning(_lists.Length, 1.0, targetRecall, 0);
+            Tuning = new NprobeTuning(_lists.Length, TuningMeasurement.Trivial(targetRecall));
             return Tuning;
         }
 
         var random = new Random(seed);
         var rows = SampleWithoutReplacement(n, Math.Min(sampleQueries, n), random);
-        var recall = HeldOutRecall.OfSearch(_store, n, rows, k, (nprobe, query, row) =>
+        var recall = HeldOutRecall.OfSearch(_store, n, rows, tuningQueries, k, (nprobe, query, row) =>
             Search(query, k + 1, new VectorSearchOptions { Nprobe = nprobe, Threads = threads }).Select(h => h.Position).Where(p => p != row).Take(k),
             threads, cancellationToken);
         int high = recall.SmallestMeeting(targetRecall, low: 0, high: 1, limit: _lists.Length, tolerance: _ => 1);
-        Tuning = new NprobeTuning(high, recall.At(high), targetRecall, recall.QueryCount);
+        Tuning = new NprobeTuning(high, recall.Measurement(high, targetRecall));
         return Tuning;
     }
 
@@ -212,7 +217,7 @@ public sealed class IvfIndex : IVectorIndex
         if (options.TargetRecall is double target)
         {
             progress?.Report(new WorkProgress("ivf tune nprobe", 0, null, "steps"));
-            index.Tune(target, threads: options.Threads, cancellationToken: cancellationToken);
+            index.Tune(target, threads: options.Threads, tuningQueries: options.TuningQueries, cancellationToken: cancellationToken);
         }
 
         return index;
@@ -288,9 +293,7 @@ public sealed class IvfIndex : IVectorIndex
             writer.Write(fingerprint);
             writer.Write(_lists.Length);
             writer.Write(Tuning?.Nprobe ?? 0);
-            writer.Write(Tuning?.Recall ?? 0);
-            writer.Write(Tuning?.TargetRecall ?? 0);
-            writer.Write(Tuning?.SampleQueries ?? 0);
+            (Tuning?.Measured ?? TuningMeasurement.Trivial(0)).Write(writer);
             WriteArray(writer, _centroids.AsSpan());
             foreach (var list in _lists)
             {
@@ -313,9 +316,8 @@ public sealed class IvfIndex : IVectorIndex
             long storedFingerprint = reader.ReadInt64();
             int listCount = reader.ReadInt32();
             int tunedNprobe = reader.ReadInt32();
-            double tunedRecall = reader.ReadDouble(), targetRecall = reader.ReadDouble();
-            int tunedSample = reader.ReadInt32();
-            var tuning = tunedNprobe > 0 && tunedNprobe <= listCount ? new NprobeTuning(tunedNprobe, tunedRecall, targetRecall, tunedSample) : null;
+            var measured = TuningMeasurement.Read(reader);
+            var tuning = tunedNprobe > 0 && tunedNprobe <= listCount ? new NprobeTuning(tunedNprobe, measured) : null;
             if (dim != store.Dim || storedFingerprint != fingerprint || builtCount > store.Count || listCount <= 0 || listCount > builtCount + 1)
             {
                 return null;
@@ -346,7 +348,7 @@ public sealed class IvfIndex : IVectorIndex
         });
 
     private const long Magic = 0x31465649_53444956; // "VIDSIVF1"
-    private const int FormatVersion = 2; // 2: nprobe tuning after the list count
+    private const int FormatVersion = 3; // 2: nprobe tuning after the list count; 3: and its recall on tuning queries
 
     private static int Nearest(float[] centroids, int lists, ReadOnlySpan<float> vector)
     {
@@ -403,5 +405,5 @@ public sealed class IvfIndex : IVectorIndex
     private sealed record InvertedList(int[] Ids, float[] Scales, sbyte[] Codes);
 }
 
-/// <summary>An nprobe chosen by <see cref="IvfIndex.Tune"/>: the recall@10 it measured for the target, over how many sample queries.</summary>
-public sealed record NprobeTuning(int Nprobe, double Recall, double TargetRecall, int SampleQueries);
+/// <summary>An nprobe chosen by <see cref="IvfIndex.Tune"/> and what it measured there.</summary>
+public sealed record NprobeTuning(int Nprobe, TuningMeasurement Measured);

@@ -49,7 +49,7 @@ public sealed class Searcher
         _options = options ?? new SearcherOptions();
         _segments = store.LoadSegments(SegmentKind.Segment);
         _index = VectorIndexFactory.Open(_segments.Vectors, _options.Index, _options.CacheAnnIndex ? store.AnnIndexPath : null,
-            store.VectorsGeneration, _options.IvfBuild, _options.HnswBuild, _options.BinaryBuild, progress, cancellationToken);
+            store.VectorsGeneration, _options.IvfBuild, _options.HnswBuild, _options.BinaryBuild, progress, TuningVectors(store), cancellationToken);
         _rowsByVideo = Enumerable.Range(0, _segments.Count)
             .GroupBy(i => _segments.VideoIds[i])
             .ToDictionary(g => g.Key, g => g.OrderBy(i => _segments.Starts[i]).ToArray());
@@ -71,9 +71,13 @@ public sealed class Searcher
         }
 
         var segments = store.LoadSegments(SegmentKind.Segment);
-        VectorIndexFactory.Open(segments.Vectors, VectorIndexChoice.Auto, store.AnnIndexPath, store.VectorsGeneration, progress, cancellationToken, out bool built);
+        VectorIndexFactory.Open(segments.Vectors, VectorIndexChoice.Auto, store.AnnIndexPath, store.VectorsGeneration, TuningVectors(store), progress, cancellationToken, out bool built);
         return built;
     }
+
+    /// <summary>The collection's tuning queries (<see cref="Indexing.TuningQueries"/>) as vectors; null when it has none.</summary>
+    private static IReadOnlyList<float[]>? TuningVectors(CollectionStore store)
+        => store.TuningQueries() is { Count: > 0 } queries ? queries.Select(q => q.Vector).ToArray() : null;
 
     public int SegmentCount => _segments.Count;
 

@@ -87,7 +87,11 @@ public static class VectorIndexFactory
     public static bool PrefersBinaryCodes(double ivfQueryBytes, double binaryQueryBytes) => binaryQueryBytes < ivfQueryBytes;
 
     /// <param name="annPath">Where the approximate index is cached (see <see cref="CachePath"/>); null keeps it in memory only.</param>
-    /// <param name="fingerprint">Identifies the store's content; a cached index with another one is rebuilt.</param>
+    /// <param name="fingerprint">Identifies the store's content (and the tuning queries); a cached index with another one is rebuilt.</param>
+    /// <param name="tuningQueries">
+    /// Queries from outside the store (text embeddings of likely queries) that a built index is tuned to serve as well as
+    /// the stored vectors, unless the build options bring their own; null: tune on stored vectors only.
+    /// </param>
     public static IVectorIndex Open(
         VectorStore store,
         VectorIndexChoice choice,
@@ -97,25 +101,35 @@ public static class VectorIndexFactory
         HnswBuildOptions? hnswOptions = null,
         BinaryBuildOptions? binaryOptions = null,
         IProgress<WorkProgress>? progress = null,
+        IReadOnlyList<float[]>? tuningQueries = null,
         CancellationToken cancellationToken = default)
-        => new Opener(store, annPath, fingerprint, ivfOptions, hnswOptions, binaryOptions, progress, cancellationToken).Open(choice);
+        => new Opener(store, annPath, fingerprint, WithTuningQueries(ivfOptions, hnswOptions, binaryOptions, tuningQueries), progress, cancellationToken).Open(choice);
 
     /// <summary>As <see cref="Open"/> with the default build options; <paramref name="built"/> tells whether an index had to be built (no current cache).</summary>
-    internal static IVectorIndex Open(VectorStore store, VectorIndexChoice choice, string? annPath, long fingerprint, IProgress<WorkProgress>? progress, CancellationToken cancellationToken, out bool built)
+    internal static IVectorIndex Open(VectorStore store, VectorIndexChoice choice, string? annPath, long fingerprint, IReadOnlyList<float[]>? tuningQueries, IProgress<WorkProgress>? progress, CancellationToken cancellationToken, out bool built)
     {
-        var opener = new Opener(store, annPath, fingerprint, null, null, null, progress, cancellationToken);
+        var opener = new Opener(store, annPath, fingerprint, WithTuningQueries(null, null, null, tuningQueries), progress, cancellationToken);
         var index = opener.Open(choice);
         built = opener.Built;
         return index;
+    }
+
+    private static (IvfBuildOptions Ivf, HnswBuildOptions Hnsw, BinaryBuildOptions Binary) WithTuningQueries(
+        IvfBuildOptions? ivf, HnswBuildOptions? hnsw, BinaryBuildOptions? binary, IReadOnlyList<float[]>? tuningQueries)
+    {
+        ivf ??= new IvfBuildOptions();
+        hnsw ??= new HnswBuildOptions();
+        binary ??= new BinaryBuildOptions();
+        return (ivf with { TuningQueries = ivf.TuningQueries ?? tuningQueries },
+            hnsw with { TuningQueries = hnsw.TuningQueries ?? tuningQueries },
+            binary with { TuningQueries = binary.TuningQueries ?? tuningQueries });
     }
 
     private sealed class Opener(
         VectorStore store,
         string? annPath,
         long fingerprint,
-        IvfBuildOptions? ivfOptions,
-        HnswBuildOptions? hnswOptions,
-        BinaryBuildOptions? binaryOptions,
+        (IvfBuildOptions Ivf, HnswBuildOptions Hnsw, BinaryBuildOptions Binary) options,
         IProgress<WorkProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -154,15 +168,15 @@ public static class VectorIndexFactory
             switch (kind)
             {
                 case "hnsw":
-                    var graph = HnswIndex.Build(store, hnswOptions, progress, cancellationToken);
+                    var graph = HnswIndex.Build(store, options.Hnsw, progress, cancellationToken);
                     (index, save) = (graph, path => graph.Save(path, fingerprint));
                     break;
                 case "binary":
-                    var codes = BinaryCodeIndex.Build(store, binaryOptions, progress, cancellationToken);
+                    var codes = BinaryCodeIndex.Build(store, options.Binary, progress, cancellationToken);
                     (index, save) = (codes, path => codes.Save(path, fingerprint));
                     break;
                 default:
-                    var lists = IvfIndex.Build(store, ivfOptions, progress, cancellationToken);
+                    var lists = IvfIndex.Build(store, options.Ivf, progress, cancellationToken);
                     (index, save) = (lists, path => lists.Save(path, fingerprint));
                     break;
             }

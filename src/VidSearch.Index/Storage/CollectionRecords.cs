@@ -46,3 +46,6 @@ public sealed record TextEntry(TextChannel Channel, string Content);
 
 /// <summary>A BM25 match of a text query against one channel of a video (higher is better).</summary>
 public readonly record struct TextMatch(long VideoId, TextChannel Channel, double Score);
+
+/// <summary>A text like the ones users search with and its embedding by the collection's model (float32, L2-normalised).</summary>
+public sealed record TuningQuery(string Text, float[] Vector);

@@ -32,4 +32,17 @@ internal static class CollectionSchema
         CREATE INDEX segments_by_kind ON segments(kind);
         CREATE VIRTUAL TABLE text_channels USING fts5(content, tokenize = 'unicode61 remove_diacritics 2');
         """;
+
+    /// <summary>
+    /// Tables added within a version: created when first written, absent from older collections (their readers treat
+    /// them as empty), ignored by older readers of the same version.
+    /// </summary>
+    public const string TuningQueriesTable = "tuning_queries";
+
+    public const string CreateTuningQueries = $"""
+        CREATE TABLE IF NOT EXISTS {TuningQueriesTable} (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            embedding BLOB NOT NULL);
+        """;
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -354,6 +355,73 @@ public sealed class CollectionStore : IDisposable
         }
 
         return result;
+    }
+
+    /// <summary>The text of one channel across the collection (every title, say), at most <paramref name="limit"/> rows, in video order.</summary>
+    public IReadOnlyList<string> ChannelTexts(TextChannel channel, int limit)
+    {
+        using var command = Command("SELECT content FROM text_channels WHERE rowid % $slots = $c ORDER BY rowid LIMIT $n",
+            ("$slots", CollectionSchema.ChannelSlots), ("$c", (int)channel), ("$n", limit));
+        using var reader = command.ExecuteReader();
+        var result = new List<string>();
+        while (reader.Read())
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The stored tuning queries (texts like the ones users search with, embedded by the collection's model; see
+    /// <see cref="Indexing.TuningQueries"/>), in the order they were written; empty when none were.
+    /// </summary>
+    public IReadOnlyList<TuningQuery> TuningQueries()
+    {
+        if (!HasTable(_connection, CollectionSchema.TuningQueriesTable))
+        {
+            return [];
+        }
+
+        using var command = Command($"SELECT id, text, embedding FROM {CollectionSchema.TuningQueriesTable} ORDER BY id");
+        using var reader = command.ExecuteReader();
+        var result = new List<TuningQuery>();
+        while (reader.Read())
+        {
+            var bytes = (byte[])reader.GetValue(2);
+            if (bytes.Length != Info.EmbeddingDim * sizeof(float))
+            {
+                throw new VidSearchException(ErrorKind.InvalidInput, Path, $"tuning query {reader.GetInt64(0)} holds a {bytes.Length}-byte vector, expected {Info.EmbeddingDim * sizeof(float)}; the collection is damaged, run `vidsearch reindex`");
+            }
+
+            result.Add(new TuningQuery(reader.GetString(1), MemoryMarshal.Cast<byte, float>(bytes).ToArray()));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Replaces the tuning queries in one transaction and raises <see cref="VectorsGeneration"/>, so that a cached
+    /// approximate index tuned on the old ones is rebuilt.
+    /// </summary>
+    public void ReplaceTuningQueries(IReadOnlyList<TuningQuery> queries)
+    {
+        if (queries.FirstOrDefault(q => q.Vector.Length != Info.EmbeddingDim) is { } wrong)
+        {
+            throw VidSearchException.Argument("tuning queries", $"'{wrong.Text}' has {wrong.Vector.Length} dimensions, the collection {Info.EmbeddingDim}");
+        }
+
+        using var transaction = _connection.BeginTransaction();
+        Execute(_connection, CollectionSchema.CreateTuningQueries);
+        Execute(_connection, $"DELETE FROM {CollectionSchema.TuningQueriesTable}");
+        foreach (var query in queries)
+        {
+            Execute(_connection, $"INSERT INTO {CollectionSchema.TuningQueriesTable}(text, embedding) VALUES ($t, $e)",
+                ("$t", query.Text), ("$e", MemoryMarshal.AsBytes(query.Vector.AsSpan()).ToArray()));
+        }
+
+        BumpGeneration();
+        transaction.Commit();
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ public sealed class BinaryCodeIndexTests
         var store = Uniform(96, 7).FillStore(VectorStorageType.Float32, 15_000);
         var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { TargetRecall = 0.95 });
         Assert.NotNull(index.Tuning);
-        Assert.True(index.Tuning!.Recall >= 0.95, $"tuned recall {index.Tuning.Recall}");
+        Assert.True(index.Tuning!.Measured.Recall >= 0.95, $"tuned recall {index.Tuning.Measured.Recall}");
         Assert.Equal(index.Tuning.Candidates, index.DefaultCandidates);
         Assert.InRange(index.DefaultCandidates, 11, 15_000);
         double fresh = IndexRecall.At10(index, store, Uniform(96, 8), 40);
@@ -68,8 +68,8 @@ public sealed class BinaryCodeIndexTests
         var store = Uniform(64, 17).FillStore(VectorStorageType.Float32, 20_000);
         var index = BinaryCodeIndex.Build(store, new BinaryBuildOptions { TargetRecall = null });
         var rows = HeldOutRecall.SampleRows(store.Count, 30, seed: 5);
-        var byRanks = HeldOutRecall.OfCandidateRanks(store, store.Count, rows, 10, index.CandidateRanks, 2, default);
-        var bySearch = HeldOutRecall.OfSearch(store, store.Count, rows, 10, (candidates, query, row) =>
+        var byRanks = HeldOutRecall.OfCandidateRanks(store, store.Count, rows, null, 10, index.CandidateRanks, 2, default);
+        var bySearch = HeldOutRecall.OfSearch(store, store.Count, rows, null, 10, (candidates, query, row) =>
             index.Search(query, 11, new VectorSearchOptions { RerankCandidates = candidates + 1 }).Select(h => h.Position).Where(p => p != row).Take(10), 2, default);
         foreach (int candidates in new[] { 10, 40, 150, 600, 2500 })
         {

@@ -9,7 +9,7 @@ public sealed class HeldOutRecallTests
 
     /// <summary>Even rows find all 10 neighbours within 5 candidates, odd rows half of them; all are found within 11.</summary>
     private static HeldOutRecall HalfFoundOnOddRows(int[] rows)
-        => HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, 10, (_, row, truth) => truth.Select((_, j) => row % 2 == 0 || j < 5 ? 0 : 10).ToArray(), 2, default);
+        => HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, null, 10, (_, row, truth) => truth.Select((_, j) => row % 2 == 0 || j < 5 ? 0 : 10).ToArray(), 2, default);
 
     [Fact]
     public void The_lower_bound_is_the_mean_less_1_645_standard_errors_of_the_per_query_recalls()
@@ -39,7 +39,7 @@ public sealed class HeldOutRecallTests
     {
         int[] rows = HeldOutRecall.SampleRows(Store.Count, 12, seed: 3);
         var seen = new List<(int Row, int[] Truth)>();
-        HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, 10, (query, row, truth) =>
+        HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, null, 10, (query, row, truth) =>
         {
             lock (seen)
             {
@@ -54,5 +54,36 @@ public sealed class HeldOutRecallTests
         {
             Assert.Equal(exact.Search(Store.Get(row), 11).Select(h => h.Position).Where(p => p != row).Take(10), truth);
         }
+    }
+
+    [Fact]
+    public void Tuning_queries_come_after_the_rows_with_no_row_left_out_and_bound_the_setting_on_their_own()
+    {
+        int[] rows = [2, 4, 6, 8];
+        float[][] tuningQueries = [Store.Get(10), Store.Get(11)];
+        var seen = new List<(int Row, int[] Truth)>();
+        // Rows find everything within 1 candidate; the tuning queries need 30.
+        var recall = HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, tuningQueries, 10, (query, row, truth) =>
+        {
+            lock (seen)
+            {
+                seen.Add((row, truth));
+            }
+
+            return truth.Select(_ => row < 0 ? 29 : 0).ToArray();
+        }, 2, default);
+
+        var exact = new ExactVectorIndex(Store);
+        var outside = seen.Where(s => s.Row < 0).Select(s => s.Truth).ToList();
+        Assert.Equal(2, outside.Count);
+        Assert.Contains(exact.Search(Store.Get(10), 10).Select(h => h.Position), outside);
+        Assert.Contains(outside, truth => truth.Contains(11));
+        Assert.Equal(1.0, recall.At(1));
+        Assert.Equal(0.0, recall.LowerBound(1));
+        Assert.Equal(30, recall.SmallestMeeting(0.95, low: 0, high: 1, limit: 400, tolerance: _ => 1));
+        var measured = recall.Measurement(30, 0.95);
+        Assert.Equal((1.0, 4, 2, 1.0), (measured.Recall, measured.SampleQueries, measured.TuningQueries, measured.TuningQueryRecall));
+        Assert.Equal(1, HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, null, 10, (_, row, truth) => new int[truth.Length], 2, default)
+            .SmallestMeeting(0.95, low: 0, high: 1, limit: 400, tolerance: _ => 1));
     }
 }

@@ -96,7 +96,7 @@ public sealed class HnswIndexTests
             var hnsw = HnswIndex.Build(store, new HnswBuildOptions { M = 12, EfConstruction = 80, TargetRecall = 0.95 });
             var tuning = Assert.IsType<EfTuning>(hnsw.Tuning);
             Assert.Equal(tuning.Ef, hnsw.DefaultEf);
-            Assert.True(tuning.Recall >= 0.95, $"tuned recall {tuning.Recall} at ef {tuning.Ef}");
+            Assert.True(tuning.Measured.Recall >= 0.95, $"tuned recall {tuning.Measured.Recall} at ef {tuning.Ef}");
             freshRecall = IndexRecall.At10(hnsw, store, gen, 40);
 
             using var dir = new TempDirectory();

@@ -25,6 +25,25 @@ public sealed class PrepareIndexTests
         Assert.Equal(10, searcher.Search(generator.Next()).Videos.Count);
     }
 
+    [Fact]
+    public void New_tuning_queries_make_the_cached_index_stale_and_the_rebuilt_one_is_tuned_on_them_too()
+    {
+        using var dir = new TempDirectory();
+        var generator = new ClusteredGaussianVectors(8, 20, 1f, seed: 3);
+        using var store = LargeCollection(dir, generator);
+        Assert.True(Searcher.PrepareIndex(store));
+        var before = IvfIndex.TryLoad(store.AnnIndexPath, store.LoadSegments(SegmentKind.Segment).Vectors, store.VectorsGeneration)!;
+        Assert.Equal(0, before.Tuning!.Measured.TuningQueries);
+
+        store.ReplaceTuningQueries([.. Enumerable.Range(0, 40).Select(i => new TuningQuery($"query {i}", generator.Next()))]);
+        Assert.True(Searcher.PrepareIndex(store));
+        var after = IvfIndex.TryLoad(store.AnnIndexPath, store.LoadSegments(SegmentKind.Segment).Vectors, store.VectorsGeneration)!;
+        Assert.Equal(40, after.Tuning!.Measured.TuningQueries);
+        Assert.InRange(after.Tuning.Measured.TuningQueryRecall!.Value, 0.9, 1.0);
+        Assert.False(Searcher.PrepareIndex(store));
+        Assert.Equal("ivf", new Searcher(store).IndexKind);
+    }
+
     private static CollectionStore LargeCollection(TempDirectory dir, ClusteredGaussianVectors generator)
     {
         var store = CollectionStore.OpenOrCreate(dir.File("c.db"), new CollectionInfo("m", PreprocessConfig.Clip(), generator.Dim, VectorStorageType.Int8));
