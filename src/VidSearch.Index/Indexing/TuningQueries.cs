@@ -50,14 +50,15 @@ public static class TuningQueries
     /// <summary>
     /// The texts the collection's tuning queries are made of: <see cref="GenericDescriptions"/>, then up to
     /// <see cref="MaxCollectionTexts"/> distinct texts sampled (seeded, so the same collection gives the same texts) from
-    /// its titles, descriptions, tags and subtitle sentences of 3 to <see cref="MaxWords"/> words or cut to that.
-    /// File names are left out: camera names (VID_0042) are not what people search for.
+    /// its titles, descriptions, tags and subtitle sentences of 3 to <see cref="MaxWords"/> words or cut to that, read
+    /// from the first 1000 videos with each channel and the first 2000 characters of each (a bounded read however large
+    /// the collection). File names are left out: camera names (VID_0042) are not what people search for.
     /// </summary>
     public static IReadOnlyList<string> Texts(CollectionStore store)
     {
-        const int PerChannel = 10_000;
+        const int VideosPerChannel = 1000, CharsPerText = 2000;
         var candidates = new[] { TextChannel.Title, TextChannel.Description, TextChannel.Tags, TextChannel.Subtitles }
-            .SelectMany(channel => store.ChannelTexts(channel, PerChannel))
+            .SelectMany(channel => store.ChannelTexts(channel, VideosPerChannel, CharsPerText))
             .SelectMany(Sentences)
             .Select(Shortened)
             .Where(text => text.Split(' ').Length >= 3)

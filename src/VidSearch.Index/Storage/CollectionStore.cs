@@ -357,11 +357,14 @@ public sealed class CollectionStore : IDisposable
         return result;
     }
 
-    /// <summary>The text of one channel across the collection (every title, say), at most <paramref name="limit"/> rows, in video order.</summary>
-    public IReadOnlyList<string> ChannelTexts(TextChannel channel, int limit)
+    /// <summary>
+    /// The text of one channel across the collection (every title, say): the first <paramref name="limit"/> videos'
+    /// (in the order they were indexed), each cut to <paramref name="maxChars"/> characters.
+    /// </summary>
+    public IReadOnlyList<string> ChannelTexts(TextChannel channel, int limit, int maxChars)
     {
-        using var command = Command("SELECT content FROM text_channels WHERE rowid % $slots = $c ORDER BY rowid LIMIT $n",
-            ("$slots", CollectionSchema.ChannelSlots), ("$c", (int)channel), ("$n", limit));
+        using var command = Command("SELECT substr(content, 1, $chars) FROM text_channels WHERE rowid % $slots = $c ORDER BY rowid LIMIT $n",
+            ("$chars", maxChars), ("$slots", CollectionSchema.ChannelSlots), ("$c", (int)channel), ("$n", limit));
         using var reader = command.ExecuteReader();
         var result = new List<string>();
         while (reader.Read())

@@ -10,7 +10,7 @@ namespace VidSearch.Index.Tests.Search;
 /// here every query is a fresh draw of the data's distribution shifted by 3 x one fixed unit vector. A setting tuned on
 /// stored vectors alone misses the target for such queries; tuned on a sample of them too, it reaches it.
 /// </summary>
-public sealed class TuningQueryTests
+public sealed class TextLikeQueryTuningTests
 {
     private const int Dim = 64;
 
