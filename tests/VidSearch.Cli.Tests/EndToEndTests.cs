@@ -308,6 +308,27 @@ public class EndToEndTests(TinyWorld world)
         (code, _, error) = await Run("search", "a red circle", "--collection", moved, "--model", world.Model);
         Assert.True(code == 0, error);
 
+        // A collection indexed before tuning queries existed gets them at its first approximate search, once.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={moved};Pooling=False"))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE tuning_queries";
+            drop.ExecuteNonQuery();
+        }
+
+        (code, _, error) = await Run("search", "a red circle", "--collection", moved, "--model", world.Model, "--index", "ivf");
+        Assert.True(code == 0, error);
+        Assert.Contains("embedded the collection's tuning queries", error);
+        using (var copy = VidSearch.Index.Storage.CollectionStore.Open(moved))
+        {
+            Assert.Equal(VidSearch.Index.Indexing.TuningQueries.Texts(copy), copy.TuningQueries().Select(q => q.Text));
+        }
+
+        (code, _, error) = await Run("search", "a red circle", "--collection", moved, "--model", world.Model, "--index", "ivf");
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("tuning queries", error);
+
         // Searching with another model is refused; reindexing with it migrates, and search follows the new model.
         EnsureOnnx();
         (code, _, error) = await Run("search", "a red circle", "--collection", db, "--model", world.Onnx);

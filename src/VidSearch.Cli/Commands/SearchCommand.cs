@@ -1,6 +1,7 @@
 using System.CommandLine;
 using VidSearch.Cli.Infrastructure;
 using VidSearch.Core;
+using VidSearch.Index.Indexing;
 using VidSearch.Index.Search;
 using VidSearch.Index.Storage;
 using VidSearch.Models.Video;
@@ -68,6 +69,11 @@ public static class SearchCommand
 
             using var store = CollectionStore.Open(CollectionLocator.Resolve(parse.GetValue(collection)!));
             using var opened = ModelWiring.LoadCollectionModel(store, parse.GetValue(model), parse.GetValue(backend));
+            if (TuningQueries.EnsureForSearch(store, choice, opened.Model))
+            {
+                Console.Error.WriteLine($"note: {store.Path}: embedded the collection's tuning queries (it was indexed before they existed); the approximate index is tuned again on them once");
+            }
+
             if (queryFile is not null)
             {
                 var lines = File.ReadAllLines(queryFile).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VidSearch.Cli.Infrastructure;
+using VidSearch.Index.Indexing;
+using VidSearch.Index.Search;
 using VidSearch.Index.Storage;
 using VidSearch.Server.Collections;
 using VidSearch.Server.Hosting;
@@ -70,6 +72,15 @@ public static class ServeCommand
         using (var store = CollectionStore.Open(path))
         {
             opened = ModelWiring.LoadCollectionModel(store, model, backend, threads);
+            try
+            {
+                TuningQueries.EnsureForSearch(store, VectorIndexChoice.Auto, opened.Model);
+            }
+            catch
+            {
+                opened.Dispose();
+                throw;
+            }
         }
 
         var embedder = new ModelQueryEmbedder(opened);

@@ -1,4 +1,5 @@
 using VidSearch.Core;
+using VidSearch.Index.Search;
 using VidSearch.Index.Storage;
 
 namespace VidSearch.Index.Indexing;
@@ -94,6 +95,23 @@ public static class TuningQueries
 
         store.ReplaceTuningQueries(queries);
         return true;
+    }
+
+    /// <summary>
+    /// Before a search whose vector index for <paramref name="choice"/> is approximate: embeds the tuning queries of a
+    /// collection that has none (indexed by a version without them), so the index tunes on text-like queries rather
+    /// than on stored vectors alone. Every `index` run stores at least the generic descriptions, so "none" means such a
+    /// collection; a collection that has them keeps them until the next `index` (no re-encoding per search). Returns
+    /// whether it wrote.
+    /// </summary>
+    public static bool EnsureForSearch(CollectionStore store, VectorIndexChoice choice, ITextEncoder encoder, CancellationToken cancellationToken = default)
+    {
+        if (VectorIndexFactory.KindFor(choice, store.SegmentCount(SegmentKind.Segment)) == "exact" || store.TuningQueries().Count > 0)
+        {
+            return false;
+        }
+
+        return Refresh(store, encoder, cancellationToken);
     }
 
     private static IEnumerable<string> Sentences(string text)

@@ -1,5 +1,6 @@
 using VidSearch.Core;
 using VidSearch.Index.Indexing;
+using VidSearch.Index.Search;
 using VidSearch.Index.Storage;
 using VidSearch.Index.Vectors;
 using VidSearch.TestSupport;
@@ -104,6 +105,30 @@ public sealed class TuningQueriesTests
         SaveVideo(store, "b", new TextEntry(TextChannel.Title, "two people shake hands outside"));
         Assert.True(TuningQueries.Refresh(store, encoder));
         Assert.Contains(store.TuningQueries(), q => q.Text == "two people shake hands outside");
+    }
+
+    [Fact]
+    public void A_search_with_an_approximate_index_embeds_the_tuning_queries_of_a_collection_that_has_none_and_only_then()
+    {
+        using var dir = new TempDirectory();
+        using var store = CollectionStore.OpenOrCreate(dir.File("c.db"), Info);
+        SaveVideo(store, "a", new TextEntry(TextChannel.Title, "a chef bakes pizza"));
+        var encoder = new CountingEncoder();
+
+        // One vector: Auto searches exactly, which does not tune, so nothing is embedded.
+        Assert.False(TuningQueries.EnsureForSearch(store, VectorIndexChoice.Auto, encoder));
+        Assert.False(TuningQueries.EnsureForSearch(store, VectorIndexChoice.Exact, encoder));
+        Assert.Equal(0, encoder.Texts);
+        Assert.Empty(store.TuningQueries());
+
+        Assert.True(TuningQueries.EnsureForSearch(store, VectorIndexChoice.Ivf, encoder));
+        Assert.Equal(TuningQueries.Texts(store), store.TuningQueries().Select(q => q.Text));
+        int encoded = encoder.Texts;
+
+        // Stored ones stay until the next `index`, even when the collection's texts changed since.
+        SaveVideo(store, "b", new TextEntry(TextChannel.Title, "two people shake hands outside"));
+        Assert.False(TuningQueries.EnsureForSearch(store, VectorIndexChoice.Binary, encoder));
+        Assert.Equal(encoded, encoder.Texts);
     }
 
     [Fact]
