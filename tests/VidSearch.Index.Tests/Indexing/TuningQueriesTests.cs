@@ -132,6 +132,22 @@ public sealed class TuningQueriesTests
     }
 
     [Fact]
+    public void Auto_embeds_them_for_a_collection_large_enough_for_the_approximate_index()
+    {
+        using var dir = new TempDirectory();
+        using var store = CollectionStore.OpenOrCreate(dir.File("c.db"), Info);
+        var vector = VectorMath.Normalized(Enumerable.Range(1, Dim).Select(i => (float)i).ToArray());
+        var segments = Enumerable.Range(0, VectorIndexFactory.ApproximateThreshold - 1).Select(i => new SegmentRecord(i, i + 1, SegmentKind.Segment, vector)).ToList();
+        store.SaveVideo("/v/long.mp4", new FileIdentity(1, 1, "long"), segments.Count, segments, []);
+        var encoder = new CountingEncoder();
+        Assert.False(TuningQueries.EnsureForSearch(store, VectorIndexChoice.Auto, encoder));
+
+        store.SaveVideo("/v/one-more.mp4", new FileIdentity(1, 1, "one-more"), 1, [new SegmentRecord(0, 1, SegmentKind.Segment, vector)], []);
+        Assert.True(TuningQueries.EnsureForSearch(store, VectorIndexChoice.Auto, encoder));
+        Assert.Equal(TuningQueries.GenericDescriptions, store.TuningQueries().Select(q => q.Text));
+    }
+
+    [Fact]
     public void Tuning_queries_of_another_dimension_are_refused_and_the_stored_ones_kept()
     {
         using var dir = new TempDirectory();
