@@ -11,6 +11,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchMediaCommand.Create());
         command.Subcommands.Add(BenchEncodersCommand.Create());
         command.Subcommands.Add(BenchSearchCommand.Create());
+        command.Subcommands.Add(BenchRecallCommand.Create());
         command.Subcommands.Add(BenchServeCommand.Create());
         command.Subcommands.Add(BenchIndexCommand.Create());
         command.Subcommands.Add(BenchTrainCommand.Create());
