@@ -60,12 +60,7 @@ public class BenchRecallTests(TinyWorld world)
     [Fact]
     public async Task Measures_a_collection_on_a_query_file_with_the_collection_model_and_refuses_bad_input()
     {
-        string folder = world.Temp("recall-videos");
-        Directory.CreateDirectory(folder);
-        foreach (string video in world.Videos.Take(3))
-        {
-            File.Copy(video, Path.Combine(folder, Path.GetFileName(video)), overwrite: true);
-        }
+        string folder = world.VideoFolder("recall-videos", 3);
 
         string db = world.Temp("recall.db");
         var (code, _, error) = await EndToEndTests.Run("index", folder, "--collection", db, "--model", world.Model, "--strategy", "uniform:3");

@@ -59,6 +59,19 @@ public sealed class TinyWorld : IDisposable
 
     public string Temp(string name) => Path.Combine(root.Path, name);
 
+    /// <summary>A folder named <paramref name="name"/> holding copies of the first <paramref name="count"/> videos.</summary>
+    public string VideoFolder(string name, int count)
+    {
+        string folder = Temp(name);
+        Directory.CreateDirectory(folder);
+        foreach (string video in Videos.Take(count))
+        {
+            File.Copy(video, Path.Combine(folder, Path.GetFileName(video)), overwrite: true);
+        }
+
+        return folder;
+    }
+
     public void Dispose() => root.Dispose();
 }
 
@@ -216,12 +229,7 @@ public class EndToEndTests(TinyWorld world)
     [Fact]
     public async Task IndexSearchAndReindex()
     {
-        string folder = world.Temp("library");
-        Directory.CreateDirectory(folder);
-        foreach (string video in world.Videos.Take(4))
-        {
-            File.Copy(video, Path.Combine(folder, Path.GetFileName(video)), overwrite: true);
-        }
+        string folder = world.VideoFolder("library", 4);
 
         File.WriteAllBytes(Path.Combine(folder, "broken.mp4"), Enumerable.Range(0, 5000).Select(i => (byte)(i * 31)).ToArray());
         var whole = File.ReadAllBytes(SharedData.Real("activitynet", "v_ZNVhz7ctTq0.mp4")); // moov first: a truncated copy still probes
