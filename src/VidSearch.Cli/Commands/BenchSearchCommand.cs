@@ -132,6 +132,7 @@ public static class BenchSearchCommand
     internal static string Describe(TuningMeasurement measured, int k)
         => $"recall@{k} {measured.Recall:0.000} on {measured.SampleQueries} stored vectors as queries"
             + (measured.TuningQueries > 0 ? $", {measured.TuningQueryRecall:0.000} on {measured.TuningQueries} tuning queries" : "")
+            + (measured.GapShiftedQueries > 0 ? $", {measured.GapShiftedRecall:0.000} on {measured.GapShiftedQueries} stored vectors moved across the modality gap" : "")
             + $" (target {measured.TargetRecall})";
 
     private static List<int> ParseInts(string text, string name)

@@ -7,10 +7,11 @@ namespace VidSearch.Index.Search;
 /// Recall@k of an approximate index against exact search, over two kinds of queries: stored vectors, each one's own
 /// row left out of both answers (so a query stands for a point of the data's distribution, not a copy of a stored
 /// vector), and optional tuning queries from outside the store (text embeddings against image embeddings: CLIP's
-/// modality gap puts them off the data's distribution, where an index needs more probes or candidates). Measured once
-/// per setting (nprobe, ef, candidates) as one recall per query; <see cref="SmallestMeeting"/> finds the smallest
-/// setting whose recall reaches a target with 95 % confidence on each kind (<see cref="LowerBound"/>), by doubling,
-/// then bisecting. The bound matters: a setting tuned to the sample mean alone lands below the target on fresh queries
+/// modality gap puts them off the data's distribution, where an index needs more probes or candidates), and with
+/// them stored rows moved across the gap (<see cref="GapShifted"/>): a few dozen text queries cover a few regions of
+/// the data, the moved rows cover all of it from the text side. Measured once per setting (nprobe, ef, candidates)
+/// as one recall per query; <see cref="SmallestMeeting"/> finds the smallest setting whose recall reaches a target with
+/// 95 % confidence on each kind (<see cref="LowerBound"/>), by doubling, then bisecting. The bound matters: a setting tuned to the sample mean alone lands below the target on fresh queries
 /// about half the time.
 /// </summary>
 internal sealed class HeldOutRecall
@@ -18,17 +19,22 @@ internal sealed class HeldOutRecall
     /// <summary>One-sided 95 % quantile of the normal distribution.</summary>
     public const double ConfidenceZ = 1.645;
 
+    /// <summary>Stored rows averaged for the image side of the gap, at most (evenly spread).</summary>
+    private const int MeanSample = 10_000;
+
     private readonly int _storedCount;
+    private readonly int _tuningCount;
     private readonly int _queryCount;
     private readonly Func<int, int, double> _recallOf;
     private readonly Dictionary<int, double[]> _measured = new();
     private readonly CancellationToken _cancellationToken;
 
-    /// <param name="storedCount">The first queries are stored rows, the rest tuning queries.</param>
+    /// <param name="storedCount">The first queries are stored rows, the next <paramref name="tuningCount"/> tuning queries, the rest gap-shifted rows.</param>
     /// <param name="recallOf">(setting, query index) -> that query's recall.</param>
-    private HeldOutRecall(int storedCount, int queryCount, Func<int, int, double> recallOf, CancellationToken cancellationToken)
+    private HeldOutRecall(int storedCount, int tuningCount, int queryCount, Func<int, int, double> recallOf, CancellationToken cancellationToken)
     {
         _storedCount = storedCount;
+        _tuningCount = tuningCount;
         _queryCount = queryCount;
         _recallOf = recallOf;
         _cancellationToken = cancellationToken;
@@ -54,7 +60,7 @@ internal sealed class HeldOutRecall
     public static HeldOutRecall OfSearch(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]>? tuningQueries, int k, Func<int, float[], int, IEnumerable<int>> search, int threads, CancellationToken cancellationToken)
     {
         var (queries, own, truth) = Truth(store, builtCount, rows, tuningQueries, k, threads, cancellationToken);
-        return new HeldOutRecall(rows.Length, queries.Length, (setting, q) =>
+        return new HeldOutRecall(rows.Length, tuningQueries?.Count ?? 0, queries.Length, (setting, q) =>
             truth[q].Length == 0 ? 1 : search(setting, queries[q], own[q]).Count(truth[q].Contains) / (double)truth[q].Length, cancellationToken);
     }
 
@@ -70,19 +76,67 @@ internal sealed class HeldOutRecall
         var found = new int[queries.Length][];
         Parallel.For(0, queries.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, q =>
             found[q] = ranks(queries[q], own[q], truth[q]));
-        return new HeldOutRecall(rows.Length, queries.Length, (setting, q) => found[q].Length == 0 ? 1 : found[q].Count(rank => rank < setting) / (double)found[q].Length, cancellationToken);
+        return new HeldOutRecall(rows.Length, tuningQueries?.Count ?? 0, queries.Length, (setting, q) => found[q].Length == 0 ? 1 : found[q].Count(rank => rank < setting) / (double)found[q].Length, cancellationToken);
     }
 
     /// <summary>
-    /// The queries (sample rows, then the tuning queries), each one's own row (-1 for a tuning query) and its exact top k
-    /// among the other built rows, from one batched exact pass.
+    /// The queries (sample rows, then the tuning queries, then the sample rows moved across the gap when there are
+    /// tuning queries), each one's own row (-1 for a tuning query) and its exact top k among the other built rows, from
+    /// one batched exact pass.
     /// </summary>
     private static (float[][] Queries, int[] Own, int[][] Truth) Truth(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]>? tuningQueries, int k, int threads, CancellationToken cancellationToken)
     {
-        var queries = rows.Select(r => store.Get(r)).Concat(tuningQueries ?? []).ToArray();
-        var own = rows.Concat(Enumerable.Repeat(-1, queries.Length - rows.Length)).ToArray();
+        var shiftedRows = tuningQueries is { Count: > 0 } ? rows : [];
+        var shifted = GapShifted(store, builtCount, shiftedRows, tuningQueries ?? []);
+        var queries = rows.Select(r => store.Get(r)).Concat(tuningQueries ?? []).Concat(shifted).ToArray();
+        var own = rows.Concat(Enumerable.Repeat(-1, tuningQueries?.Count ?? 0)).Concat(shiftedRows).ToArray();
         var exact = ExactVectorIndex.SearchRangeMany(store, queries, 0, builtCount, k + 1, threads, cancellationToken);
         return (queries, own, own.Select((row, q) => exact[q].Select(h => h.Position).Where(p => p != row).Take(k).ToArray()).ToArray());
+    }
+
+    /// <summary>
+    /// Stored <paramref name="rows"/> moved across the modality gap: each plus the gap (the mean of the tuning queries
+    /// minus the mean of the stored vectors), renormalised; CLIP's text and image embeddings sit about one such constant
+    /// offset apart, so these stand for text queries about every part of the collection. None without tuning queries.
+    /// </summary>
+    internal static float[][] GapShifted(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]> tuningQueries)
+    {
+        if (tuningQueries.Count == 0 || rows.Length == 0)
+        {
+            return [];
+        }
+
+        int dim = store.Dim;
+        var gap = new double[dim];
+        foreach (var query in tuningQueries)
+        {
+            for (int d = 0; d < dim; d++)
+            {
+                gap[d] += query[d] / (double)tuningQueries.Count;
+            }
+        }
+
+        int sample = Math.Min(builtCount, MeanSample);
+        var row = new float[dim];
+        for (int i = 0; i < sample; i++)
+        {
+            store.CopyTo((int)((long)i * builtCount / sample), row);
+            for (int d = 0; d < dim; d++)
+            {
+                gap[d] -= row[d] / (double)sample;
+            }
+        }
+
+        return rows.Select(r =>
+        {
+            var moved = store.Get(r);
+            for (int d = 0; d < dim; d++)
+            {
+                moved[d] += (float)gap[d];
+            }
+
+            return VectorMath.Normalized(moved);
+        }).ToArray();
     }
 
     /// <summary><paramref name="count"/> distinct rows of [0, <paramref name="n"/>) drawn with <paramref name="seed"/>, in ascending order.</summary>
@@ -105,24 +159,28 @@ internal sealed class HeldOutRecall
     public TuningMeasurement Measurement(int setting, double targetRecall)
     {
         var recalls = PerQuery(setting);
+        int shifted = _queryCount - _storedCount - _tuningCount;
         return new TuningMeasurement(
             _storedCount > 0 ? At(setting) : double.NaN,
             targetRecall,
             _storedCount,
-            _queryCount - _storedCount,
-            _queryCount > _storedCount ? recalls.Skip(_storedCount).Average() : null);
+            _tuningCount,
+            _tuningCount > 0 ? recalls.Skip(_storedCount).Take(_tuningCount).Average() : null,
+            shifted,
+            shifted > 0 ? recalls.Skip(_storedCount + _tuningCount).Average() : null);
     }
 
     /// <summary>
-    /// For each kind of query present (stored rows, tuning queries), the mean minus <see cref="ConfidenceZ"/> standard
-    /// errors of its per-query recalls; the lower of the two: the recall the setting reaches on both kinds with 95 %
-    /// confidence.
+    /// For each kind of query present (stored rows, tuning queries, gap-shifted rows), the mean minus
+    /// <see cref="ConfidenceZ"/> standard errors of its per-query recalls; the lowest: the recall the setting reaches on
+    /// every kind with 95 % confidence.
     /// </summary>
     public double LowerBound(int setting)
     {
-        var recalls = PerQuery(setting);
-        double stored = LowerBound(recalls.AsSpan(0, _storedCount));
-        return _queryCount > _storedCount ? Math.Min(stored, LowerBound(recalls.AsSpan(_storedCount))) : stored;
+        var recalls = PerQuery(setting).AsSpan();
+        int shifted = _queryCount - _storedCount - _tuningCount;
+        return Math.Min(LowerBound(recalls[.._storedCount]),
+            Math.Min(LowerBound(recalls.Slice(_storedCount, _tuningCount)), LowerBound(recalls.Slice(_storedCount + _tuningCount, shifted))));
     }
 
     private static double LowerBound(ReadOnlySpan<double> recalls)

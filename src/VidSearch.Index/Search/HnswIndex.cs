@@ -343,7 +343,7 @@ public sealed class HnswIndex : IVectorIndex
         });
 
     private const long Magic = 0x31534E48_53444956; // "VIDSHNS1"
-    private const int FormatVersion = 2; // 2: the tuning's recall on tuning queries
+    private const int FormatVersion = 3; // 2: the tuning's recall on tuning queries; 3: and on gap-shifted stored vectors
 
     private Span<int> Links(int node, int layer) => layer == 0
         ? _layer0.AsSpan(node * Stride0, Stride0)

@@ -348,7 +348,7 @@ public sealed class IvfIndex : IVectorIndex
         });
 
     private const long Magic = 0x31465649_53444956; // "VIDSIVF1"
-    private const int FormatVersion = 3; // 2: nprobe tuning after the list count; 3: and its recall on tuning queries
+    private const int FormatVersion = 4; // 2: nprobe tuning after the list count; 3: and its recall on tuning queries; 4: and on gap-shifted stored vectors
 
     private static int Nearest(float[] centroids, int lists, ReadOnlySpan<float> vector)
     {

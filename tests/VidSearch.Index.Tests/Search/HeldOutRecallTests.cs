@@ -86,4 +86,49 @@ public sealed class HeldOutRecallTests
         Assert.Equal(1, HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, null, 10, (_, row, truth) => new int[truth.Length], 2, default)
             .SmallestMeeting(0.95, low: 0, high: 1, limit: 400, tolerance: _ => 1));
     }
+
+    [Fact]
+    public void The_sample_rows_moved_across_the_gap_follow_with_their_own_row_left_out_and_bound_the_setting_too()
+    {
+        int[] rows = [2, 4, 6, 8];
+        float[][] tuningQueries = [Store.Get(10), Store.Get(11)];
+        // The gap: the tuning queries' mean less the stored vectors' mean (all 400 rows: under the sample limit).
+        var gap = new double[Store.Dim];
+        for (int d = 0; d < Store.Dim; d++)
+        {
+            gap[d] = tuningQueries.Average(q => (double)q[d]) - Enumerable.Range(0, Store.Count).Average(r => (double)Store.Get(r)[d]);
+        }
+
+        var expected = rows.ToDictionary(r => r, r => VidSearch.Core.VectorMath.Normalized(Store.Get(r).Select((x, d) => x + (float)gap[d]).ToArray()));
+        var seen = new List<(float[] Query, int Row, int[] Truth)>();
+        // Stored rows and tuning queries find everything within 1 candidate; the moved rows need 30.
+        var recall = HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, tuningQueries, 10, (query, row, truth) =>
+        {
+            lock (seen)
+            {
+                seen.Add((query, row, truth));
+            }
+
+            bool moved = row >= 0 && !query.SequenceEqual(Store.Get(row));
+            return truth.Select(_ => moved ? 29 : 0).ToArray();
+        }, 2, default);
+
+        Assert.Equal(rows.Length + tuningQueries.Length + rows.Length, seen.Count);
+        var exact = new ExactVectorIndex(Store);
+        foreach (int row in rows)
+        {
+            var moved = Assert.Single(seen, s => s.Row == row && !s.Query.SequenceEqual(Store.Get(row)));
+            Assert.Equal(expected[row], moved.Query, (x, y) => Math.Abs(x - y) < 1e-5f);
+            Assert.Equal(exact.Search(moved.Query, 11).Select(h => h.Position).Where(p => p != row).Take(10), moved.Truth);
+        }
+
+        Assert.Equal(30, recall.SmallestMeeting(0.95, low: 0, high: 1, limit: 400, tolerance: _ => 1));
+        var measured = recall.Measurement(30, 0.95);
+        Assert.Equal((4, 2, 4, 1.0), (measured.SampleQueries, measured.TuningQueries, measured.GapShiftedQueries, measured.GapShiftedRecall));
+        Assert.Equal(0.0, recall.Measurement(1, 0.95).GapShiftedRecall);
+        Assert.Equal(1.0, recall.Measurement(1, 0.95).TuningQueryRecall);
+
+        var withoutTuningQueries = HeldOutRecall.OfCandidateRanks(Store, Store.Count, rows, null, 10, (_, _, truth) => new int[truth.Length], 2, default);
+        Assert.Equal((0, (double?)null), (withoutTuningQueries.Measurement(1, 0.95).GapShiftedQueries, withoutTuningQueries.Measurement(1, 0.95).GapShiftedRecall));
+    }
 }
