@@ -101,7 +101,7 @@ public class EndToEndTests(TinyWorld world)
         }
     }
 
-    private static float[] Embedding(string json)
+    internal static float[] Embedding(string json)
     {
         using var doc = JsonDocument.Parse(json);
         return doc.RootElement.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
