@@ -4,15 +4,15 @@ using VidSearch.Index.Vectors;
 namespace VidSearch.Index.Search;
 
 /// <summary>
-/// Recall@k of an approximate index against exact search, over two kinds of queries: stored vectors, each one's own
+/// Recall@k of an approximate index against exact search, over three kinds of queries: stored vectors, each one's own
 /// row left out of both answers (so a query stands for a point of the data's distribution, not a copy of a stored
-/// vector), and optional tuning queries from outside the store (text embeddings against image embeddings: CLIP's
-/// modality gap puts them off the data's distribution, where an index needs more probes or candidates), and with
-/// them stored rows moved across the gap (<see cref="GapShifted"/>): a few dozen text queries cover a few regions of
-/// the data, the moved rows cover all of it from the text side. Measured once per setting (nprobe, ef, candidates)
+/// vector); optional tuning queries from outside the store (text embeddings against image embeddings: CLIP's modality
+/// gap puts them off the data's distribution, where an index needs more probes or candidates); and, with them, the
+/// sampled stored vectors moved across the gap (<see cref="GapShifted"/>): a few dozen texts touch a few regions of the
+/// data, the moved rows stand for text queries about every region. Measured once per setting (nprobe, ef, candidates)
 /// as one recall per query; <see cref="SmallestMeeting"/> finds the smallest setting whose recall reaches a target with
-/// 95 % confidence on each kind (<see cref="LowerBound"/>), by doubling, then bisecting. The bound matters: a setting tuned to the sample mean alone lands below the target on fresh queries
-/// about half the time.
+/// 95 % confidence on each kind (<see cref="LowerBound"/>), by doubling, then bisecting. The bound matters: a setting
+/// tuned to the sample mean alone lands below the target on fresh queries about half the time.
 /// </summary>
 internal sealed class HeldOutRecall
 {
@@ -99,7 +99,7 @@ internal sealed class HeldOutRecall
     /// minus the mean of the stored vectors), renormalised; CLIP's text and image embeddings sit about one such constant
     /// offset apart, so these stand for text queries about every part of the collection. None without tuning queries.
     /// </summary>
-    internal static float[][] GapShifted(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]> tuningQueries)
+    private static float[][] GapShifted(VectorStore store, int builtCount, int[] rows, IReadOnlyList<float[]> tuningQueries)
     {
         if (tuningQueries.Count == 0 || rows.Length == 0)
         {
