@@ -44,7 +44,7 @@ public class BenchRecallTests(TinyWorld world)
 
         // The recall is the index's own: searching again with its tuned setting gives the same figure.
         var ivf = IvfIndex.Build(store, new IvfBuildOptions { TuningQueries = tuning });
-        Assert.Equal(withTuning.Setting, CollectionRecallBenchmark.SettingOf(ivf).Setting);
+        Assert.Equal(withTuning.Setting, VectorIndexFactory.SettingOf(ivf).Setting);
         var exact = new ExactVectorIndex(store);
         double recall = measured.Average(q =>
         {

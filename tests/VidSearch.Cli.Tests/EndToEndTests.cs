@@ -263,6 +263,7 @@ public class EndToEndTests(TinyWorld world)
         Assert.True(code == 0, error);
         using (var doc = JsonDocument.Parse(output))
         {
+            Assert.False(doc.RootElement.TryGetProperty("indexTuning", out _)); // exact search: nothing tuned
             var videos = doc.RootElement.GetProperty("videos").EnumerateArray().ToList();
             Assert.Equal(3, videos.Count);
             foreach (var v in videos)
@@ -333,9 +334,16 @@ public class EndToEndTests(TinyWorld world)
             Assert.Equal(VidSearch.Index.Indexing.TuningQueries.Texts(copy), copy.TuningQueries().Select(q => q.Text));
         }
 
-        (code, _, error) = await Run("search", "a red circle", "--collection", moved, "--model", world.Model, "--index", "ivf");
+        (code, output, error) = await Run("search", "a red circle", "--collection", moved, "--model", world.Model, "--index", "ivf", "--json");
         Assert.True(code == 0, error);
         Assert.DoesNotContain("tuning queries", error);
+        using (var doc = JsonDocument.Parse(output))
+        {
+            // The JSON says which setting the index searches with and the recall its tuning measured there.
+            var tuning = doc.RootElement.GetProperty("indexTuning");
+            Assert.StartsWith("nprobe=", tuning.GetProperty("setting").GetString());
+            Assert.True(tuning.GetProperty("measured").GetProperty("tuningQueries").GetInt32() > 0);
+        }
 
         // Searching with another model is refused; reindexing with it migrates, and search follows the new model.
         EnsureOnnx();

@@ -104,15 +104,6 @@ public static class CollectionRecallBenchmark
             top1, StoredTop1(exact, vectors, search), rows);
     }
 
-    /// <summary>The setting an index tuned (or uses by default), as `bench search` prints it.</summary>
-    public static (string Setting, TuningMeasurement? Measured) SettingOf(IVectorIndex index) => index switch
-    {
-        IvfIndex ivf => ($"nprobe={ivf.DefaultNprobe}/{ivf.ListCount}", ivf.Tuning?.Measured),
-        HnswIndex hnsw => ($"ef={hnsw.DefaultEf}", hnsw.Tuning?.Measured),
-        BinaryCodeIndex binary => ($"candidates={binary.DefaultCandidates}", binary.Tuning?.Measured),
-        _ => ("-", null),
-    };
-
     private static TunedIndexMeasurement Measure(string tuning, IReadOnlyList<float[]>? tuningQueries, VectorStore vectors, IReadOnlyList<float[]> queries, HashSet<int>[] truth, CollectionRecallOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -122,7 +113,7 @@ public static class CollectionRecallBenchmark
         var (times, hits) = Time(queries, options, q => index.Search(q, options.K, search), progress, $"{index.Kind} tuned on {tuning}", cancellationToken);
         double recall = hits.Select((found, i) => found.Count(h => truth[i].Contains(h.Position)) / (double)Math.Max(1, truth[i].Count)).Average();
         var sorted = times.Order().ToArray();
-        var (setting, measured) = SettingOf(index);
+        var (setting, measured) = VectorIndexFactory.SettingOf(index);
         return new TunedIndexMeasurement(tuning, index.Kind, setting, measured, buildSeconds,
             SearchBenchmark.Percentile(sorted, 0.5), SearchBenchmark.Percentile(sorted, 0.99), recall);
     }

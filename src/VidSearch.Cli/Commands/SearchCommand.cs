@@ -90,7 +90,7 @@ public static class SearchCommand
                     all.Add((line, searcher.Search(opened.Model.EncodeTexts([valid]).Row(0), options, valid)));
                 }
 
-                PrintMany(all, parse.GetValue(json));
+                PrintMany(all, searcher.IndexTuning, parse.GetValue(json));
                 return ExitCodes.Success;
             }
 
@@ -112,41 +112,43 @@ public static class SearchCommand
                 embedding = opened.Model.EncodeTexts([text]).Row(0).ToArray();
             }
 
-            var results = new Searcher(store, new SearcherOptions { Index = choice }).Search(embedding, options, text, exclude);
-            Print(results, parse.GetValue(json));
+            var single = new Searcher(store, new SearcherOptions { Index = choice });
+            Print(single.Search(embedding, options, text, exclude), single.IndexTuning, parse.GetValue(json));
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static object ToJson(SearchResults results) => new
+    /// <param name="tuning">The index's tuned default setting and what the tuning measured (null for exact search): the recall to expect.</param>
+    private static object ToJson(SearchResults results, (string Setting, TuningMeasurement? Measured) tuning) => new
     {
         index = results.IndexKind,
+        indexTuning = tuning.Measured is null ? null : new { tuning.Setting, tuning.Measured },
         results.SegmentsSearched,
         elapsedMs = results.Elapsed.TotalMilliseconds,
         videos = results.Videos.Select(v => new { v.Path, v.Score, v.VisualScore, v.TextScore, moments = v.Moments.Select(m => new { m.Start, m.End, m.Score }) }),
     };
 
-    private static void PrintMany(List<(string Query, SearchResults Results)> all, bool json)
+    private static void PrintMany(List<(string Query, SearchResults Results)> all, (string Setting, TuningMeasurement? Measured) tuning, bool json)
     {
         if (json)
         {
-            JsonOutput.Write(all.Select(a => new { query = a.Query, results = ToJson(a.Results) }));
+            JsonOutput.Write(all.Select(a => new { query = a.Query, results = ToJson(a.Results, tuning) }));
             return;
         }
 
         foreach (var (text, results) in all)
         {
             Console.WriteLine($"query: {text}");
-            Print(results, false);
+            Print(results, tuning, false);
         }
     }
 
-    private static void Print(SearchResults results, bool json)
+    private static void Print(SearchResults results, (string Setting, TuningMeasurement? Measured) tuning, bool json)
     {
         if (json)
         {
-            JsonOutput.Write(ToJson(results));
+            JsonOutput.Write(ToJson(results, tuning));
             return;
         }
 

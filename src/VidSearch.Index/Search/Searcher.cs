@@ -59,6 +59,9 @@ public sealed class Searcher
 
     public string IndexKind => _index.Kind;
 
+    /// <summary>The vector index's default setting and what its tuning measured there (<see cref="VectorIndexFactory.SettingOf"/>).</summary>
+    public (string Setting, TuningMeasurement? Measured) IndexTuning => VectorIndexFactory.SettingOf(_index);
+
     /// <summary>
     /// Builds and caches the approximate index (IVF, and the binary codes when the data calls for them) when the
     /// collection is large enough for Auto to use it and the cache is missing or stale; returns whether it did.

@@ -66,6 +66,18 @@ public static class VectorIndexFactory
         _ => throw new ArgumentOutOfRangeException(nameof(choice)),
     };
 
+    /// <summary>
+    /// The setting an index searches with by default (e.g. "nprobe=7/1000", "-" for exact search) and what its tuning
+    /// measured there; null for an index that was not tuned.
+    /// </summary>
+    public static (string Setting, TuningMeasurement? Measured) SettingOf(IVectorIndex index) => index switch
+    {
+        IvfIndex ivf => ($"nprobe={ivf.DefaultNprobe}/{ivf.ListCount}", ivf.Tuning?.Measured),
+        HnswIndex hnsw => ($"ef={hnsw.DefaultEf}", hnsw.Tuning?.Measured),
+        BinaryCodeIndex binary => ($"candidates={binary.DefaultCandidates}", binary.Tuning?.Measured),
+        _ => ("-", null),
+    };
+
     /// <summary>The cache file of an approximate kind: the IVF lists at <paramref name="annPath"/>, the HNSW graph and the binary codes beside it with extensions .hnsw and .codes.</summary>
     public static string CachePath(string annPath, string kind) => kind switch
     {
