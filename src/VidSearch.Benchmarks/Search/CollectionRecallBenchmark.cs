@@ -121,22 +121,18 @@ public static class CollectionRecallBenchmark
     /// <summary>Each query's hits and time, after searching the first <see cref="CollectionRecallOptions.Warmup"/> once untimed.</summary>
     private static (double[] Times, IReadOnlyList<VectorHit>[] Hits) Time(IReadOnlyList<float[]> queries, CollectionRecallOptions options, Func<float[], IReadOnlyList<VectorHit>> search, IProgress<WorkProgress>? progress, string task, CancellationToken cancellationToken)
     {
-        foreach (var query in queries.Take(options.Warmup))
-        {
-            search(query);
-        }
-
-        var times = new double[queries.Count];
+        var withWarmup = queries.Take(options.Warmup).Concat(queries).ToArray();
+        int warmup = withWarmup.Length - queries.Count;
         var hits = new IReadOnlyList<VectorHit>[queries.Count];
-        for (int i = 0; i < queries.Count; i++)
+        var times = SearchBenchmark.Time(withWarmup, warmup, (query, i) =>
         {
             cancellationToken.ThrowIfCancellationRequested();
-            long start = Stopwatch.GetTimestamp();
-            hits[i] = search(queries[i]);
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            progress?.Report(new WorkProgress(task, i + 1, queries.Count, "queries"));
-        }
-
+            var found = search(query);
+            if (i >= warmup)
+            {
+                hits[i - warmup] = found;
+            }
+        }, progress, task);
         return (times, hits);
     }
 

@@ -414,7 +414,8 @@ public static class SearchBenchmark
         return (times, recall / options.Queries);
     }
 
-    private static double[] Time(float[][] queries, int warmup, Action<float[], int> search, IProgress<WorkProgress>? progress, string task)
+    /// <summary>Times <paramref name="search"/> on each query; the first <paramref name="warmup"/> are run but not timed.</summary>
+    internal static double[] Time(float[][] queries, int warmup, Action<float[], int> search, IProgress<WorkProgress>? progress, string task)
     {
         var times = new List<double>();
         for (int i = 0; i < queries.Length; i++)

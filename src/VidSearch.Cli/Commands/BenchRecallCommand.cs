@@ -32,23 +32,12 @@ public static class BenchRecallCommand
             var options = new CollectionRecallOptions { Index = VectorIndexFactory.ParseChoice(parse.GetValue(index)!), K = parse.GetValue(k), Threads = parse.GetValue(threads) };
             options.Validate();
             string queryFile = parse.GetValue(queries)!;
-            if (!File.Exists(queryFile))
-            {
-                throw new VidSearchException(ErrorKind.NotFound, queryFile, "file not found");
-            }
-
-            var lines = File.ReadAllLines(queryFile).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
-            if (lines.Count == 0)
-            {
-                throw new VidSearchException(ErrorKind.InvalidInput, queryFile, "holds no query (one per line)");
-            }
+            var lines = QueryFile.Read(queryFile);
 
             using var store = CollectionStore.Open(CollectionLocator.Resolve(parse.GetValue(collection)!));
             using var opened = ModelWiring.LoadCollectionModel(store, parse.GetValue(model), parse.GetValue(backend));
             var texts = lines.Select(line => QueryValidator.Validate(line, ModelWiring.TokenCounter(opened), opened.Tokenizer.ContextLength)).ToList();
-            var queryVectors = texts.Chunk(32)
-                .SelectMany(batch => { var embedded = opened.Model.EncodeTexts(batch); return batch.Select((_, row) => VectorMath.Normalized(embedded.RowReadOnly(row))); })
-                .ToList();
+            var queryVectors = opened.Model.EncodeNormalized(texts, cancellationToken: cancellationToken);
             var tuning = store.TuningQueries().Select(q => q.Vector).ToList();
             var segments = store.LoadSegments(SegmentKind.Segment);
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(

@@ -54,13 +54,15 @@ public static class SearchCommand
                 throw VidSearchException.Argument("query", given == 0 ? "give a text query, --queries FILE, --image FILE or --video FILE" : "give only one of a text query, --queries, --image and --video");
             }
 
-            foreach (string? file in new[] { imagePath, videoPath, queryFile })
+            foreach (string? file in new[] { imagePath, videoPath })
             {
                 if (file is not null && !File.Exists(file))
                 {
                     throw new VidSearchException(ErrorKind.NotFound, file, "file not found");
                 }
             }
+
+            var lines = queryFile is null ? null : QueryFile.Read(queryFile);
 
             if (videoPath is not null)
             {
@@ -74,14 +76,8 @@ public static class SearchCommand
                 Console.Error.WriteLine($"note: {store.Path}: embedded the collection's tuning queries (it was indexed before they existed); the approximate index is tuned again on them once");
             }
 
-            if (queryFile is not null)
+            if (lines is not null)
             {
-                var lines = File.ReadAllLines(queryFile).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
-                if (lines.Count == 0)
-                {
-                    throw new VidSearchException(ErrorKind.InvalidInput, queryFile, "holds no query (one per line)");
-                }
-
                 var searcher = new Searcher(store, new SearcherOptions { Index = choice });
                 var all = new List<(string Query, SearchResults Results)>(lines.Count);
                 foreach (string line in lines)

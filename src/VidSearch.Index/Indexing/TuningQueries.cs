@@ -83,16 +83,8 @@ public static class TuningQueries
             return false;
         }
 
-        const int BatchSize = 32;
-        var queries = new List<TuningQuery>(texts.Count);
-        for (int i = 0; i < texts.Count; i += BatchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = texts.Skip(i).Take(BatchSize).ToList();
-            var embeddings = encoder.EncodeTexts(batch);
-            queries.AddRange(batch.Select((text, row) => new TuningQuery(text, VectorMath.Normalized(embeddings.RowReadOnly(row)))));
-        }
-
+        var vectors = encoder.EncodeNormalized(texts, cancellationToken: cancellationToken);
+        var queries = texts.Select((text, i) => new TuningQuery(text, vectors[i])).ToList();
         store.ReplaceTuningQueries(queries);
         return true;
     }

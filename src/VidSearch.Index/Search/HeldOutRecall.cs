@@ -152,6 +152,9 @@ internal sealed class HeldOutRecall
         return chosen.Order().ToArray();
     }
 
+    /// <summary>The gap-shifted rows: the queries after the stored rows and the tuning queries.</summary>
+    private int ShiftedCount => _queryCount - _storedCount - _tuningCount;
+
     /// <summary>Mean recall over the stored vectors as queries.</summary>
     public double At(int setting) => PerQuery(setting).Take(_storedCount).Average();
 
@@ -159,7 +162,7 @@ internal sealed class HeldOutRecall
     public TuningMeasurement Measurement(int setting, double targetRecall)
     {
         var recalls = PerQuery(setting);
-        int shifted = _queryCount - _storedCount - _tuningCount;
+        int shifted = ShiftedCount;
         return new TuningMeasurement(
             _storedCount > 0 ? At(setting) : double.NaN,
             targetRecall,
@@ -178,9 +181,8 @@ internal sealed class HeldOutRecall
     public double LowerBound(int setting)
     {
         var recalls = PerQuery(setting).AsSpan();
-        int shifted = _queryCount - _storedCount - _tuningCount;
         return Math.Min(LowerBound(recalls[.._storedCount]),
-            Math.Min(LowerBound(recalls.Slice(_storedCount, _tuningCount)), LowerBound(recalls.Slice(_storedCount + _tuningCount, shifted))));
+            Math.Min(LowerBound(recalls.Slice(_storedCount, _tuningCount)), LowerBound(recalls.Slice(_storedCount + _tuningCount, ShiftedCount))));
     }
 
     private static double LowerBound(ReadOnlySpan<double> recalls)
