@@ -79,6 +79,7 @@ public sealed record IndexBenchmarkResult(
     int Videos,
     int VideosIndexed,
     PhaseTiming Decode,
+    PhaseTiming DecodeEveryPicture,
     PhaseTiming Preprocess,
     PhaseTiming ScalarPreprocess,
     PhaseTiming EncodeOnlyBefore,
@@ -94,6 +95,12 @@ public sealed record IndexBenchmarkResult(
 
     /// <summary>Pipeline frames/s divided by encode-only frames/s.</summary>
     public double Ratio => EncodeOnlyFramesPerSecond > 0 ? Pipeline.FramesPerSecond / EncodeOnlyFramesPerSecond : 0;
+
+    /// <summary>Pictures the decoder produced for <see cref="Decode"/> (it skips those no sampled frame needs, where the codec allows).</summary>
+    public long PicturesDecoded { get; init; }
+
+    /// <summary>Pictures the decoder produced for <see cref="DecodeEveryPicture"/> (the same frames, nothing skipped).</summary>
+    public long PicturesDecodedEveryPicture { get; init; }
 
     /// <summary>Logical processors the run had.</summary>
     public int Cores { get; init; } = Environment.ProcessorCount;
@@ -121,7 +128,7 @@ public sealed record IndexBenchmarkResult(
 
 /// <summary>
 /// `vidsearch bench index`: in one run, (1) decodes and preprocesses the sampled frames of the videos into memory
-/// (each step timed for information), (2) encodes them alone, in the batches the pipeline would make (per video, BatchSize
+/// (each step timed for information; decoding also without skipping unneeded pictures, to show what skipping saves), (2) encodes them alone, in the batches the pipeline would make (per video, BatchSize
 /// frames) - the image-encoding baseline, (3) indexes the same videos into a fresh collection with the
 /// <see cref="Indexer"/> and the embedder `vidsearch index` uses (probe, decode, preprocess, encode, store), (4)
 /// encodes alone again. Reports frames/s of each and pipeline / encode-only.
@@ -140,6 +147,10 @@ public static class IndexBenchmark
 
         // 1. Pre-decoded, preprocessed frames, batched per video as the pipeline batches them.
         var sampler = new FrameSampler(options.Strategy);
+        var everyPictureSampler = new FrameSampler(options.Strategy, new FrameDecoder { SkipUnwantedPictures = false });
+        var everyPictureClock = new Stopwatch();
+        double everyPictureCpu = 0;
+        long pictures = 0, everyPictures = 0, everyPictureFrames = 0;
         var preprocessor = new ClipPreprocessor(encoder.Preprocess);
         var batches = new List<ImageBatch>();
         var usable = new List<string>();
@@ -158,7 +169,9 @@ public static class IndexBenchmark
             try
             {
                 var video = sampler.Open(files[v], cancellationToken);
-                images.AddRange(video.Frames(new DecodeReport(), null, cancellationToken).Select(f => f.Image));
+                var decodeReport = new DecodeReport();
+                images.AddRange(video.Frames(decodeReport, null, cancellationToken).Select(f => f.Image));
+                pictures += decodeReport.PicturesDecoded;
             }
             catch (VidSearchException)
             {
@@ -175,6 +188,16 @@ public static class IndexBenchmark
             }
 
             usable.Add(files[v]);
+
+            // The same frames decoded again without skipping (timed apart; the images are dropped).
+            everyPictureClock.Start();
+            double everyPictureCpuBefore = PhaseTiming.CpuNow();
+            var everyReport = new DecodeReport();
+            everyPictureFrames += everyPictureSampler.Open(files[v], cancellationToken).Frames(everyReport, null, cancellationToken).Count();
+            everyPictures += everyReport.PicturesDecoded;
+            everyPictureCpu += PhaseTiming.CpuNow() - everyPictureCpuBefore;
+            everyPictureClock.Stop();
+
             preprocessClock.Start();
             double preprocessCpuBefore = PhaseTiming.CpuNow();
             for (int start = 0; start < images.Count; start += options.BatchSize)
@@ -203,7 +226,8 @@ public static class IndexBenchmark
             decodedFrames += images.Count;
         }
 
-        var decode = new PhaseTiming("decode (serial)", decodedFrames, (clock.Elapsed - preprocessClock.Elapsed - scalarClock.Elapsed).TotalSeconds, decodeCpu);
+        var decode = new PhaseTiming("decode (serial)", decodedFrames, (clock.Elapsed - preprocessClock.Elapsed - scalarClock.Elapsed - everyPictureClock.Elapsed).TotalSeconds, decodeCpu);
+        var decodeEveryPicture = new PhaseTiming("decode, no picture skipped", everyPictureFrames, everyPictureClock.Elapsed.TotalSeconds, everyPictureCpu);
         var scalarPreprocess = new PhaseTiming("preprocess, scalar resize", decodedFrames, scalarClock.Elapsed.TotalSeconds, scalarCpu);
         var preprocess = new PhaseTiming("preprocess (serial)", decodedFrames, preprocessClock.Elapsed.TotalSeconds, preprocessCpu);
         if (usable.Count == 0)
@@ -242,8 +266,12 @@ public static class IndexBenchmark
         }
 
         var after = EncodeOnly("encode only (after)", encoder, batches, progress, cancellationToken);
-        return new IndexBenchmarkResult(usable.Count, report.Added + report.Updated, decode, preprocess, scalarPreprocess, before, after, pipeline,
-            options.Index.EmbedConcurrency, options.BatchSize, options.Strategy.Name, report.Failures);
+        return new IndexBenchmarkResult(usable.Count, report.Added + report.Updated, decode, decodeEveryPicture, preprocess, scalarPreprocess, before, after, pipeline,
+            options.Index.EmbedConcurrency, options.BatchSize, options.Strategy.Name, report.Failures)
+        {
+            PicturesDecoded = pictures,
+            PicturesDecodedEveryPicture = everyPictures,
+        };
     }
 
     private static PhaseTiming EncodeOnly(string phase, IImageEncoder encoder, List<ImageBatch> batches, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)

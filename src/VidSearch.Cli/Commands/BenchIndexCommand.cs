@@ -51,21 +51,22 @@ public static class BenchIndexCommand
                 JsonOutput.Write(new
                 {
                     result.Videos, result.VideosIndexed, result.Jobs, result.BatchSize, result.Strategy, model = opened.Model.ModelId,
-                    phases = new[] { result.Decode, result.Preprocess, result.ScalarPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter }
+                    phases = new[] { result.Decode, result.DecodeEveryPicture, result.Preprocess, result.ScalarPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter }
                         .Select(p => new { p.Phase, p.Frames, p.Seconds, p.FramesPerSecond, p.CpuSeconds }),
                     result.EncodeOnlyFramesPerSecond, pipelineFramesPerSecond = result.Pipeline.FramesPerSecond, result.Ratio, result.RatioCeiling,
-                    result.PipelineCoreUse, result.Failures,
+                    result.PipelineCoreUse, result.PicturesDecoded, result.PicturesDecodedEveryPicture, result.Failures,
                     processors = Environment.ProcessorCount,
                 });
                 return ExitCodes.Success;
             }
 
             Console.WriteLine($"{result.Videos} videos, sampling {result.Strategy}, batch {result.BatchSize}, {result.Jobs} jobs, model {opened.Model.ModelId}, {Environment.ProcessorCount} cores");
-            foreach (var p in new[] { result.Decode, result.Preprocess, result.ScalarPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter })
+            foreach (var p in new[] { result.Decode, result.DecodeEveryPicture, result.Preprocess, result.ScalarPreprocess, result.EncodeOnlyBefore, result.Pipeline, result.EncodeOnlyAfter })
             {
                 Console.WriteLine($"  {p.Phase,-30} {p.Frames,7} frames {p.Seconds,8:0.00} s {p.FramesPerSecond,9:0.0} frames/s {p.CpuSeconds,8:0.00} CPU-s");
             }
 
+            Console.WriteLine($"pictures decoded: {result.PicturesDecoded} skipping those no sampled frame needs, {result.PicturesDecodedEveryPicture} without (decode CPU {result.DecodeEveryPicture.CpuSeconds / Math.Max(result.Decode.CpuSeconds, 1e-9):0.00}x less)");
             Console.WriteLine($"preprocess speed-up over the scalar resize: {result.ScalarPreprocess.Seconds / Math.Max(result.Preprocess.Seconds, 1e-9):0.00}x");
             Console.WriteLine($"pipeline / encode-only: {result.Ratio:0.000} (target >= 0.9)");
             Console.WriteLine($"ceiling from CPU time on {result.Cores} cores: {result.RatioCeiling:0.000} (encode + decode + preprocess CPU-s / cores against encode-only wall time); the pipeline kept the cores {result.PipelineCoreUse:P0} busy");

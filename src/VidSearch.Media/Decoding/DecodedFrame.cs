@@ -29,6 +29,9 @@ public sealed class DecodeReport
 
     public int DecodedCount { get; internal set; }
 
+    /// <summary>Pictures the in-process decoder produced, wanted or not (0 with ffmpeg processes): what skipping saved.</summary>
+    internal int PicturesDecoded { get; set; }
+
     public bool IsComplete => failed.Count == 0;
 
     internal void Fail(int index, double timestamp, string reason) => failed.Add(new FailedTimestamp(index, timestamp, reason));

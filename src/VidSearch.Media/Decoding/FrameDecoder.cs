@@ -28,6 +28,12 @@ public sealed class FrameDecoder
     public bool UseSeeking { get; init; } = true;
 
     /// <summary>
+    /// When false, the in-process decoder decodes every picture, also those no wanted frame needs (used to measure
+    /// what skipping them gains; the wanted frames are the same either way).
+    /// </summary>
+    public bool SkipUnwantedPictures { get; init; } = true;
+
+    /// <summary>
     /// What starting one more run costs, in frames decoded; null: for ffmpeg processes, estimated from the frame size
     /// (the time to decode about 48 megapixels: on a busy 2-core machine a 720p process start costs ~50 frames); in
     /// process, a seek and a fresh decoder, whose frame threads must fill again (a few frames).
@@ -97,7 +103,7 @@ public sealed class FrameDecoder
         int done = 0;
         progress?.Report(new WorkProgress(task, 0, timestamps.Count, "frames"));
         var missing = new List<int>();
-        using IDecodeRuns runs = inProcess is null ? new FfmpegDecodeRuns(video, timeline) : new LibavDecodeRuns(inProcess, video, timeline);
+        using IDecodeRuns runs = inProcess is null ? new FfmpegDecodeRuns(video, timeline) : new LibavDecodeRuns(inProcess, video, timeline) { SkipUnwantedPictures = SkipUnwantedPictures };
         foreach (var run in PlanRuns(video, timeline, requestsByFrame.Keys.ToList(), inProcess is not null))
         {
             foreach (var (frame, image) in runs.Decode(run, report, missing, ct))

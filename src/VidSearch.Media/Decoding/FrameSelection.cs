@@ -46,6 +46,23 @@ internal static class FrameSelection
         return false;
     }
 
+    /// <summary>
+    /// Whether a picture presented at <paramref name="time"/> may be one <paramref name="run"/> wants: the frame on
+    /// screen then, or either neighbour (a frame of slack for decoders whose timestamps drift from the packets'), is
+    /// among the run's frames. Pictures for which this is false may be left undecoded.
+    /// </summary>
+    public static bool MayBeWanted(FrameTimeline timeline, DecodeRun run, double time)
+    {
+        int frame = timeline.FrameAt(time);
+        int at = run.Frames.BinarySearch(frame - 1);
+        if (at < 0)
+        {
+            at = ~at;
+        }
+
+        return at < run.Frames.Count && run.Frames[at] <= frame + 1;
+    }
+
     /// <summary>The pending frame whose display interval holds <paramref name="pts"/> (the closest one, for widened intervals), or -1.</summary>
     public static int Nearest(FrameTimeline timeline, SortedSet<int> pending, double pts, bool widened)
     {

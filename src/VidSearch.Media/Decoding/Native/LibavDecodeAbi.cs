@@ -63,6 +63,10 @@ internal static class LibavDecodeAbi
     public const int StreamDiscard = 52;
     public const int DiscardAll = 48;
 
+    /// <summary>AVDISCARD_DEFAULT (decode every picture) and AVDISCARD_NONREF (skip pictures no other picture refers to), for the decoder's "skip_frame".</summary>
+    public const int DiscardDefault = 0;
+    public const int DiscardNonReference = 8;
+
     /// <summary>AVInputFormat: const char *name, *long_name; int flags; and its AVFMT_SEEK_TO_PTS flag.</summary>
     public const int InputFormatFlags = 16;
     public const int SeekToPtsFlag = 0x4000000;

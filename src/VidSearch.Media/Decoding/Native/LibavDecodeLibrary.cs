@@ -49,6 +49,7 @@ internal sealed unsafe class LibavDecodeLibrary
     public delegate* unmanaged[Cdecl]<nint*, void> av_frame_free { get; private set; }
     public delegate* unmanaged[Cdecl]<nint, void> av_frame_unref { get; private set; }
     public delegate* unmanaged[Cdecl]<nint, byte*, byte*, int, int> av_opt_set { get; private set; }
+    public delegate* unmanaged[Cdecl]<nint, byte*, long, int, int> av_opt_set_int { get; private set; }
 
     // libavcodec
     public delegate* unmanaged[Cdecl]<int, nint> avcodec_find_decoder { get; private set; }
@@ -115,6 +116,7 @@ internal sealed unsafe class LibavDecodeLibrary
             library.av_frame_free = (delegate* unmanaged[Cdecl]<nint*, void>)LibavLibrary.Export(avutil, "libavutil", "av_frame_free");
             library.av_frame_unref = (delegate* unmanaged[Cdecl]<nint, void>)LibavLibrary.Export(avutil, "libavutil", "av_frame_unref");
             library.av_opt_set = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, int, int>)LibavLibrary.Export(avutil, "libavutil", "av_opt_set");
+            library.av_opt_set_int = (delegate* unmanaged[Cdecl]<nint, byte*, long, int, int>)LibavLibrary.Export(avutil, "libavutil", "av_opt_set_int");
             library.avcodec_find_decoder = (delegate* unmanaged[Cdecl]<int, nint>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_find_decoder");
             library.avcodec_alloc_context3 = (delegate* unmanaged[Cdecl]<nint, nint>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_alloc_context3");
             library.avcodec_free_context = (delegate* unmanaged[Cdecl]<nint*, void>)LibavLibrary.Export(avcodec, "libavcodec", "avcodec_free_context");

@@ -20,6 +20,9 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
     private LibavRgbConverter? converter;
     private bool atStart;
 
+    /// <summary>Whether pictures no wanted frame needs are left undecoded where the codec allows (see <see cref="LibavVideoDecoder.IsWanted"/>).</summary>
+    public bool SkipUnwantedPictures { get; init; } = true;
+
     public IEnumerable<(int Frame, RgbImage Image)> Decode(DecodeRun run, DecodeReport report, List<int> missing, CancellationToken ct)
     {
         var pending = new SortedSet<int>(run.Frames);
@@ -29,6 +32,9 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
             atStart = false;
             if (source is not null)
             {
+                // The retry (widened) decodes every picture: it is there for streams whose times do not add up.
+                source.IsWanted = run.Widened || !SkipUnwantedPictures ? null : time => FrameSelection.MayBeWanted(timeline, run, time);
+                int picturesBefore = source.Pictures;
                 int limit = run.Widened ? int.MaxValue : run.Frames.Count;
                 int selected = 0;
                 while (pending.Count > 0 && selected < limit && source.Next(ct))
@@ -51,8 +57,12 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
 
                     var image = Converter(source).Convert(source.Frame, source.TimeBaseNum, source.TimeBaseDen);
                     pending.Remove(frame);
+                    report.PicturesDecoded += source.Pictures - picturesBefore;
+                    picturesBefore = source.Pictures;
                     yield return (frame, image);
                 }
+
+                report.PicturesDecoded += source.Pictures - picturesBefore;
             }
         }
         finally

@@ -23,6 +23,8 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
     private bool draining;
     private bool ended;
     private int framesSincePacket;
+    private bool skipsPictures;
+    private int discardLevel;
 
     private LibavVideoDecoder(LibavDecodeLibrary av, string path, LibavLog.Sink log, LibavInput input, int streamIndex)
     {
@@ -45,6 +47,18 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
 
     /// <summary>The frame <see cref="Next"/> returned last (valid until the next call).</summary>
     public nint Frame => frame;
+
+    /// <summary>
+    /// Which pictures are wanted, by their time in seconds (the packet's presentation time); null: all. A packet
+    /// whose picture is not wanted is decoded with "skip_frame noref": libavcodec drops it if no other picture refers
+    /// to it (the non-reference B-frames of most H.264, HEVC and MPEG-2 video, a third or more of their pictures),
+    /// which changes no other picture, so the wanted ones come out as without skipping. Only for those codecs;
+    /// packets without a time are always decoded.
+    /// </summary>
+    public Func<double, bool>? IsWanted { get; set; }
+
+    /// <summary>How many pictures the decoder has produced (skipped ones not counted).</summary>
+    public int Pictures { get; private set; }
 
     /// <summary>
     /// Opens the file and its first video stream's decoder; messages go to <paramref name="log"/>. Null when the file
@@ -136,6 +150,7 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
             int received = av.avcodec_receive_frame(codec, frame);
             if (received == 0)
             {
+                Pictures++;
                 if (!draining && framesSincePacket++ > 0)
                 {
                     clock.ExtraFrame();
@@ -252,6 +267,10 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
             return;
         }
 
+        // AVCodec starts with its name.
+        skipsPictures = SkipsNonReferencePictures(System.Runtime.InteropServices.Marshal.PtrToStringUTF8(*(nint*)decoder));
+        discardLevel = LibavDecodeAbi.DiscardDefault;
+
         codec = av.avcodec_alloc_context3(decoder);
         if (codec == 0)
         {
@@ -312,6 +331,11 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
 
                 *(long*)(packet + LibavAbi.Packet.Dts) = clock.ForPacket(*(long*)(packet + LibavAbi.Packet.Dts), *(long*)(packet + LibavAbi.Packet.Duration));
                 framesSincePacket = 0;
+                if (skipsPictures)
+                {
+                    SetDiscardLevel(*(long*)(packet + LibavAbi.Packet.Pts));
+                }
+
                 av.avcodec_send_packet(codec, packet);
                 return;
             }
@@ -319,6 +343,27 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
             {
                 av.Format.av_packet_unref(packet);
             }
+        }
+    }
+
+    /// <summary>The decoders whose "skip_frame noref" drops only pictures that no other picture refers to.</summary>
+    internal static bool SkipsNonReferencePictures(string? decoderName)
+        => decoderName is "h264" or "hevc" or "mpeg1video" or "mpeg2video";
+
+    /// <summary>Decodes the next packet's picture only where it may be wanted (set before it is sent: frame threads copy the setting then).</summary>
+    private void SetDiscardLevel(long pts)
+    {
+        var wanted = IsWanted;
+        bool skip = wanted is not null && pts != LibavAbi.NoTimestamp && !wanted((double)pts * TimeBaseNum / TimeBaseDen);
+        int level = skip ? LibavDecodeAbi.DiscardNonReference : LibavDecodeAbi.DiscardDefault;
+        if (level != discardLevel)
+        {
+            fixed (byte* name = "skip_frame"u8)
+            {
+                av.av_opt_set_int(codec, name, level, 0);
+            }
+
+            discardLevel = level;
         }
     }
 
