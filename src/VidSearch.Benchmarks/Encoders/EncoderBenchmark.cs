@@ -167,10 +167,7 @@ public static class EncoderBenchmark
         {
             OnnxExporter.ExportMatMulProbe(path, n);
             using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
-            if (threads is int t)
-            {
-                options.IntraOpNumThreads = t;
-            }
+            options.IntraOpNumThreads = threads ?? OnnxThreads.Default;
 
             using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path, options);
             var random = new Random(1);

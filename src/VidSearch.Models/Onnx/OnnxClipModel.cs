@@ -129,6 +129,10 @@ public sealed class OnnxClipModel : IClipModel
             options.IntraOpNumThreads = n;
             options.InterOpNumThreads = 1;
         }
+        else
+        {
+            options.IntraOpNumThreads = OnnxThreads.Default;
+        }
 
         InferenceSession Open(string path)
         {
