@@ -15,7 +15,7 @@ public sealed record IndexOptions
     /// <summary>File extensions picked up when scanning folders (files named explicitly are always taken).</summary>
     public IReadOnlySet<string> VideoExtensions { get; init; } = DefaultVideoExtensions;
 
-    /// <summary>Videos embedded at once (decode of one overlaps encode of another); writes stay sequential.</summary>
+    /// <summary>Videos embedded at once (decode of one overlaps encode of another; encodes take turns); writes stay sequential.</summary>
     public int EmbedConcurrency { get; init; } = 1;
 
     /// <summary>Try again videos that failed before even if the file did not change.</summary>

@@ -52,7 +52,8 @@ public sealed record EmbeddedVideo(VideoInfo Info, SamplingPlan Plan, FrameEmbed
 /// preprocessing on a background thread, encoding on the calling one (<see cref="VideoFrameEncoder"/>), so decoding
 /// and encoding overlap and memory stays bounded. A partially corrupt video gives the frames that decoded, with the
 /// rest reported in <see cref="EmbeddedVideo.Decode"/>; a video with no decodable frame is an error. Thread-safe:
-/// several videos may be embedded at once.
+/// several videos may be embedded at once; their encoder calls take turns (<see cref="OneAtATimeImageEncoder"/>),
+/// since one call already uses every core.
 /// </summary>
 public sealed class VideoEmbeddingPipeline
 {
@@ -69,7 +70,7 @@ public sealed class VideoEmbeddingPipeline
         this.encoder = encoder;
         sampler = new FrameSampler(strategy, decoder);
         preprocessor = new ClipPreprocessor(encoder.Preprocess);
-        frameEncoder = new VideoFrameEncoder(encoder, this.options.BatchSize, this.options.QueueCapacity);
+        frameEncoder = new VideoFrameEncoder(new OneAtATimeImageEncoder(encoder), this.options.BatchSize, this.options.QueueCapacity);
     }
 
     /// <summary>Builds the pipeline from a strategy spec (<see cref="SamplingStrategies.Help"/>).</summary>
