@@ -39,7 +39,9 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
             }
         }
 
-        var work = new List<(string Path, FileIdentity Identity, bool Existed)>();
+        // New files are hashed by the embedding workers (overlapping other videos' encoding), not here: only a
+        // stored file whose size or time changed needs its hash before deciding whether to embed it again.
+        var work = new List<(string Path, FileIdentity? Identity, bool Existed)>();
         int unchanged = 0;
         int skippedFailed = 0;
         for (int i = 0; i < scan.Files.Count; i++)
@@ -67,6 +69,12 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
                     }
                 }
 
+                if (old is null)
+                {
+                    work.Add((path, null, false));
+                    continue;
+                }
+
                 var identity = FileScanner.Identify(path, cancellationToken);
                 if (old is { Status: VideoStatus.Done } && old.ContentHash == identity.ContentHash)
                 {
@@ -90,15 +98,19 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
         long frames = 0;
         int done = 0;
         progress?.Report(new WorkProgress("index", 0, work.Count, "videos"));
-        foreach (var result in EmbedAll(work.Select(w => w.Path).ToList(), cancellationToken))
+        foreach (var result in EmbedAll(work.Select(w => (w.Path, w.Identity is null)).ToList(), cancellationToken))
         {
             var item = work[result.Index];
-            if (result.Embedding is { } embedding)
+            if ((item.Identity ?? result.Identity) is not { } identity)
+            {
+                failures.Add(new IndexFailure(item.Path, result.Error!));
+            }
+            else if (result.Embedding is { } embedding)
             {
                 try
                 {
                     var texts = ReadText(item.Path, warnings);
-                    store.SaveVideo(item.Path, item.Identity, embedding.Duration, ToRecords(embedding), texts);
+                    store.SaveVideo(item.Path, identity, embedding.Duration, ToRecords(embedding), texts);
                     if (item.Existed)
                     {
                         updated++;
@@ -114,13 +126,13 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
                 catch (VidSearchException e)
                 {
                     failures.Add(new IndexFailure(item.Path, e.Cause));
-                    store.SaveFailure(item.Path, item.Identity, e.Cause);
+                    store.SaveFailure(item.Path, identity, e.Cause);
                 }
             }
             else
             {
                 failures.Add(new IndexFailure(item.Path, result.Error!));
-                store.SaveFailure(item.Path, item.Identity, result.Error!);
+                store.SaveFailure(item.Path, identity, result.Error!);
             }
 
             done++;
@@ -145,15 +157,15 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
 
     /// <summary>
     /// Embeds videos on <see cref="IndexOptions.EmbedConcurrency"/> workers and yields results on the calling
-    /// thread in completion order, so database writes stay on one connection.
+    /// thread in completion order, so database writes stay on one connection. Files marked Hash are hashed first.
     /// </summary>
-    private IEnumerable<EmbedResult> EmbedAll(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    private IEnumerable<EmbedResult> EmbedAll(IReadOnlyList<(string Path, bool Hash)> paths, CancellationToken cancellationToken)
     {
         if (_options.EmbedConcurrency == 1)
         {
             for (int i = 0; i < paths.Count; i++)
             {
-                yield return EmbedOne(i, paths[i], cancellationToken);
+                yield return EmbedOne(i, paths[i].Path, paths[i].Hash, cancellationToken);
             }
 
             yield break;
@@ -167,7 +179,7 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
             int index;
             while ((index = Interlocked.Increment(ref next)) < paths.Count && !stop.IsCancellationRequested)
             {
-                await results.Writer.WriteAsync(EmbedOne(index, paths[index], stop.Token), stop.Token);
+                await results.Writer.WriteAsync(EmbedOne(index, paths[index].Path, paths[index].Hash, stop.Token), stop.Token);
             }
         })).ToArray();
         _ = Task.WhenAll(workers).ContinueWith(t => results.Writer.TryComplete(t.Exception), TaskScheduler.Default);
@@ -196,22 +208,24 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private EmbedResult EmbedOne(int index, string path, CancellationToken cancellationToken)
+    private EmbedResult EmbedOne(int index, string path, bool hash, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        FileIdentity? identity = null;
         try
         {
+            identity = hash ? FileScanner.Identify(path, cancellationToken) : null;
             var embedding = embedder.Embed(path, cancellationToken);
             string? problem = Check(embedding);
-            return problem is null ? new EmbedResult(index, embedding, null) : new EmbedResult(index, null, problem);
+            return problem is null ? new EmbedResult(index, embedding, null, identity) : new EmbedResult(index, null, problem, identity);
         }
         catch (VidSearchException e)
         {
-            return new EmbedResult(index, null, e.Cause);
+            return new EmbedResult(index, null, e.Cause, identity);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new EmbedResult(index, null, $"cannot read the file ({e.Message})");
+            return new EmbedResult(index, null, $"cannot read the file ({e.Message})", identity);
         }
     }
 
@@ -263,5 +277,6 @@ public sealed class Indexer(CollectionStore store, IVideoEmbedder embedder, Inde
         return [.. text.Entries];
     }
 
-    private sealed record EmbedResult(int Index, VideoEmbedding? Embedding, string? Error);
+    /// <summary>What a worker did with one file: its embedding or the reason it failed, and its identity when the worker hashed it.</summary>
+    private sealed record EmbedResult(int Index, VideoEmbedding? Embedding, string? Error, FileIdentity? Identity);
 }

@@ -163,4 +163,46 @@ public sealed class IndexerTests
     {
         public void Report(WorkProgress value) => report(value);
     }
+
+    [Fact]
+    public void New_files_are_hashed_by_the_embedding_workers_and_their_hashes_stored()
+    {
+        using var dir = new TempDirectory();
+        WriteVideos(dir.Path, 4);
+        string first = dir.File("v00.mp4"), second = dir.File("v01.mp4");
+
+        // One job: the files go in path order. Embedding v00 rewrites v01; its stored hash is that of the new
+        // content only if v01 is hashed when its turn comes, not by the check of every file before the first embedding.
+        var rewriting = new CallbackEmbedder(new FakeVideoEmbedder(Dim), path =>
+        {
+            if (path == first)
+            {
+                File.WriteAllText(second, "rewritten while v00 was embedded");
+            }
+        });
+        using var store = CollectionStore.OpenOrCreate(dir.File("a.db"), Info);
+        Assert.Equal(4, new Indexer(store, rewriting).Run([dir.Path]).Added);
+        Assert.All(Directory.GetFiles(dir.Path, "*.mp4"), f => Assert.Equal(Sha256(f), store.FindVideo(f)!.ContentHash));
+        Assert.Equal(4, new Indexer(store, rewriting).Run([dir.Path]).Unchanged);
+
+        // Several jobs, and a failure: hashes stored for the embedded and the failed file alike.
+        File.WriteAllText(dir.File("v04.mp4"), "BAD video");
+        using var parallel = CollectionStore.OpenOrCreate(dir.File("b.db"), Info);
+        var report = new Indexer(parallel, new FakeVideoEmbedder(Dim, TimeSpan.FromMilliseconds(5)), new IndexOptions { EmbedConcurrency = 3 }).Run([dir.Path]);
+        Assert.Equal((4, 1), (report.Added, report.Failures.Count));
+        Assert.All(Directory.GetFiles(dir.Path, "*.mp4"), f => Assert.Equal(Sha256(f), parallel.FindVideo(f)!.ContentHash));
+        Assert.Empty(parallel.CheckConsistency());
+    }
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+
+    /// <summary>Runs a callback with the path before each embedding.</summary>
+    private sealed class CallbackEmbedder(IVideoEmbedder inner, Action<string> before) : IVideoEmbedder
+    {
+        public VideoEmbedding Embed(string path, CancellationToken cancellationToken)
+        {
+            before(path);
+            return inner.Embed(path, cancellationToken);
+        }
+    }
 }
