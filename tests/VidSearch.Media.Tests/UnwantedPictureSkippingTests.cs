@@ -22,6 +22,8 @@ public class UnwantedPictureSkippingTests
             RealClips.Generate(temp.Path, "h264.mkv", "-f", "lavfi", "-i", Source, "-c:v", "libx264", "-bf", "3", "-b_strategy", "0", "-g", "60", "-pix_fmt", "yuv420p"),
             RealClips.Generate(temp.Path, "hevc.mp4", "-f", "lavfi", "-i", Source, "-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p"),
             RealClips.Generate(temp.Path, "mpeg2.ts", "-f", "lavfi", "-i", Source, "-c:v", "mpeg2video", "-bf", "2"),
+            RealClips.Generate(temp.Path, "mpeg4.mp4", "-f", "lavfi", "-i", Source, "-c:v", "mpeg4", "-bf", "2", "-q:v", "4"),
+            RealClips.Generate(temp.Path, "mpeg4-dx50.avi", "-f", "lavfi", "-i", Source, "-c:v", "mpeg4", "-bf", "2", "-q:v", "4", "-vtag", "DX50"),
             RealClips.Generate(temp.Path, "h264.ts", "-f", "lavfi", "-i", Source, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"),
             RealClips.Generate(temp.Path, "hevc.mkv", "-f", "lavfi", "-i", Source, "-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p"),
         ];

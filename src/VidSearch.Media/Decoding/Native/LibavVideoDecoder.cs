@@ -51,9 +51,9 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
     /// <summary>
     /// Which pictures are wanted, by their time in seconds (the packet's presentation time); null: all. A packet
     /// whose picture is not wanted is decoded with "skip_frame noref": libavcodec drops it if no other picture refers
-    /// to it (the non-reference B-frames of most H.264, HEVC and MPEG-2 video, a third or more of their pictures),
-    /// which changes no other picture, so the wanted ones come out as without skipping. Only for those codecs;
-    /// packets without a time are always decoded.
+    /// to it (the non-reference B-frames of most H.264, HEVC, MPEG-2 and MPEG-4 Part 2 video, a third or more of
+    /// their pictures), which changes no other picture, so the wanted ones come out as without skipping. Only for
+    /// those codecs; packets without a time are always decoded.
     /// </summary>
     public Func<double, bool>? IsWanted { get; set; }
 
@@ -348,7 +348,7 @@ internal sealed unsafe class LibavVideoDecoder : IDisposable
 
     /// <summary>The decoders whose "skip_frame noref" drops only pictures that no other picture refers to.</summary>
     internal static bool SkipsNonReferencePictures(string? decoderName)
-        => decoderName is "h264" or "hevc" or "mpeg1video" or "mpeg2video";
+        => decoderName is "h264" or "hevc" or "mpeg1video" or "mpeg2video" or "mpeg4";
 
     /// <summary>Decodes the next packet's picture only where it may be wanted (set before it is sent: frame threads copy the setting then).</summary>
     private void SetDiscardLevel(long pts)
