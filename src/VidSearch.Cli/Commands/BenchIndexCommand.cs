@@ -44,7 +44,7 @@ public static class BenchIndexCommand
             using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads), sharesCoresWithDecoding: true);
             var encoder = (IImageEncoder)opened.Model;
             var info = new CollectionInfo(opened.Model.ModelId, opened.Model.Preprocess, encoder.EmbeddingDim, options.Storage);
-            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, options.BatchSize);
+            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, options.BatchSize, parse.GetValue(threads), options.Index.EmbedConcurrency);
             var result = await ProgressDisplay.RunAsync(progress => Task.Run(() => IndexBenchmark.Run(options, encoder, embedder, info, progress, cancellationToken), cancellationToken));
             if (parse.GetValue(json))
             {

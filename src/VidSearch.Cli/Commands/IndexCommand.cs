@@ -21,7 +21,7 @@ public static class IndexCommand
         var model = new Option<string>("--model", "-m") { Description = "Model name or checkpoint path.", Required = true };
         var strategy = new Option<string>("--strategy") { Description = "Frame sampling: " + VidSearch.Media.Sampling.SamplingStrategies.Help + ". Windows and shots become the searchable moments; otherwise each sampled frame does.", DefaultValueFactory = _ => ModelWiring.DefaultIndexStrategy };
         var storage = new Option<string>("--storage") { Description = "Vector storage: float32, float16 or int8.", DefaultValueFactory = _ => "float16" };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once.", DefaultValueFactory = _ => DefaultJobs };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once: one decodes while another encodes (encodes take turns unless --threads x jobs fits the cores).", DefaultValueFactory = _ => DefaultJobs };
         var retry = new Option<bool>("--retry-failed") { Description = "Try again videos that failed before." };
         var backend = ModelWiring.BackendOption();
         var threads = ModelWiring.ThreadsOption();
@@ -45,7 +45,7 @@ public static class IndexCommand
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
             using var store = CollectionStore.OpenOrCreate(path, info);
             store.SetModelSource(opened.Folder);
-            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize));
+            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize), parse.GetValue(threads), options.EmbedConcurrency);
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() =>
             {
                 var result = new Indexer(store, embedder, options).Run(parse.GetValue(inputs)!, progress, cancellationToken);

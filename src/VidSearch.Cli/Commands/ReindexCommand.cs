@@ -15,7 +15,7 @@ public static class ReindexCommand
         var model = new Option<string>("--model", "-m") { Description = "Model name or checkpoint path.", Required = true };
         var strategy = new Option<string>("--strategy") { Description = "Frame sampling: " + VidSearch.Media.Sampling.SamplingStrategies.Help + ".", DefaultValueFactory = _ => ModelWiring.DefaultIndexStrategy };
         var storage = new Option<string?>("--storage") { Description = "Vector storage (default: keep the collection's)." };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once.", DefaultValueFactory = _ => 2 };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Videos embedded at once: one decodes while another encodes (encodes take turns unless --threads x jobs fits the cores).", DefaultValueFactory = _ => 2 };
         var backend = ModelWiring.BackendOption();
         var threads = ModelWiring.ThreadsOption();
         var batchSize = ModelWiring.BatchSizeOption();
@@ -38,7 +38,7 @@ public static class ReindexCommand
             _ = VidSearch.Media.Sampling.SamplingStrategies.Parse(parse.GetValue(strategy)!);
             using var opened = ModelWiring.LoadModel(parse.GetValue(model)!, parse.GetValue(backend), parse.GetValue(threads), sharesCoresWithDecoding: true);
             var clip = opened.Model;
-            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize));
+            var embedder = ModelWiring.CreateVideoEmbedder(opened, parse.GetValue(strategy)!, parse.GetValue(batchSize), parse.GetValue(threads), options.EmbedConcurrency);
             var info = new CollectionInfo(clip.ModelId, clip.Preprocess, ((VidSearch.Core.IImageEncoder)clip).EmbeddingDim, storageType);
             var report = await ProgressDisplay.RunAsync(progress => Task.Run(() =>
             {

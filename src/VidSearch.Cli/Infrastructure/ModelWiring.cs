@@ -78,12 +78,15 @@ public static class ModelWiring
         }
     }
 
-    public static VideoEmbeddingPipeline CreatePipeline(OpenedModel model, string strategy, int batchSize = 16)
-        => new(model.Model, strategy, new VideoEmbeddingOptions { BatchSize = batchSize });
+    public static VideoEmbeddingPipeline CreatePipeline(OpenedModel model, string strategy, int batchSize = 16, bool encodesTakeTurns = true)
+        => new(model.Model, strategy, new VideoEmbeddingOptions { BatchSize = batchSize, EncodesTakeTurns = encodesTakeTurns });
 
-    /// <summary>The video embedder (sampling strategy + model) used by `index` and `reindex`.</summary>
-    public static Index.Indexing.IVideoEmbedder CreateVideoEmbedder(OpenedModel model, string strategy, int batchSize = 16)
-        => new IndexVideoEmbedder(CreatePipeline(model, strategy, batchSize));
+    /// <summary>
+    /// The video embedder (sampling strategy + model) used by `index` and `reindex`; its <paramref name="jobs"/>
+    /// take turns at the encoder unless <paramref name="threads"/> per job fit the cores.
+    /// </summary>
+    public static Index.Indexing.IVideoEmbedder CreateVideoEmbedder(OpenedModel model, string strategy, int batchSize = 16, int? threads = null, int jobs = 1)
+        => new IndexVideoEmbedder(CreatePipeline(model, strategy, batchSize, VideoEmbeddingOptions.TurnsNeeded(threads, jobs, Environment.ProcessorCount)));
 
     /// <summary>The video embedder used by `eval`.</summary>
     public static Eval.Running.IVideoEmbedder CreateEvalEmbedder(OpenedModel model, string strategy, int batchSize = 16)

@@ -17,6 +17,19 @@ public sealed record VideoEmbeddingOptions
     /// <summary>Preprocessed batches that may wait for the encoder (bounds memory).</summary>
     public int QueueCapacity { get; init; } = 2;
 
+    /// <summary>
+    /// Whether videos embedded at once take turns at the encoder (<see cref="OneAtATimeImageEncoder"/>): right when one
+    /// encode already uses every core; false lets encoders limited to a few threads each run side by side.
+    /// </summary>
+    public bool EncodesTakeTurns { get; init; } = true;
+
+    /// <summary>
+    /// Whether <paramref name="jobs"/> videos embedded at once should take turns at an encoder of
+    /// <paramref name="threads"/> threads (null: the default, every core) on <paramref name="cores"/> cores: yes,
+    /// unless their threads together fit the cores.
+    /// </summary>
+    public static bool TurnsNeeded(int? threads, int jobs, int cores) => threads is not int t || t * jobs > cores;
+
     public void Validate()
     {
         if (BatchSize is < 1 or > 4096)
@@ -53,7 +66,7 @@ public sealed record EmbeddedVideo(VideoInfo Info, SamplingPlan Plan, FrameEmbed
 /// and encoding overlap and memory stays bounded. A partially corrupt video gives the frames that decoded, with the
 /// rest reported in <see cref="EmbeddedVideo.Decode"/>; a video with no decodable frame is an error. Thread-safe:
 /// several videos may be embedded at once; their encoder calls take turns (<see cref="OneAtATimeImageEncoder"/>),
-/// since one call already uses every core.
+/// since one call already uses every core (<see cref="VideoEmbeddingOptions.EncodesTakeTurns"/>).
 /// </summary>
 public sealed class VideoEmbeddingPipeline
 {
@@ -70,7 +83,7 @@ public sealed class VideoEmbeddingPipeline
         this.encoder = encoder;
         sampler = new FrameSampler(strategy, decoder);
         preprocessor = new ClipPreprocessor(encoder.Preprocess);
-        frameEncoder = new VideoFrameEncoder(new OneAtATimeImageEncoder(encoder), this.options.BatchSize, this.options.QueueCapacity);
+        frameEncoder = new VideoFrameEncoder(this.options.EncodesTakeTurns ? new OneAtATimeImageEncoder(encoder) : encoder, this.options.BatchSize, this.options.QueueCapacity);
     }
 
     /// <summary>Builds the pipeline from a strategy spec (<see cref="SamplingStrategies.Help"/>).</summary>

@@ -8,9 +8,10 @@ namespace VidSearch.Models.Tests.Video;
 public class OneAtATimeImageEncoderTests
 {
     /// <summary>Embeds each image as its first value and 1; records how many calls were running at once.</summary>
-    private sealed class OverlapCountingEncoder(int imageSize) : IImageEncoder
+    private sealed class OverlapCountingEncoder(int imageSize, bool waitForCompany = false) : IImageEncoder
     {
         private int running;
+        private bool waited;
 
         public int MostAtOnce { get; private set; }
 
@@ -23,9 +24,22 @@ public class OneAtATimeImageEncoderTests
         public EmbeddingMatrix EncodeImages(ImageBatch batch)
         {
             int now = Interlocked.Increment(ref running);
+            bool wait;
             lock (this)
             {
-                MostAtOnce = Math.Max(MostAtOnce, now);
+                wait = waitForCompany && !waited;
+                waited = true;
+            }
+
+            // The first call may wait (3 s at most) for a second one to start beside it.
+            if (wait)
+            {
+                SpinWait.SpinUntil(() => Volatile.Read(ref running) >= 2, 3000);
+            }
+
+            lock (this)
+            {
+                MostAtOnce = Math.Max(MostAtOnce, Math.Max(now, Volatile.Read(ref running)));
                 Calls++;
             }
 
@@ -66,5 +80,22 @@ public class OneAtATimeImageEncoderTests
         Assert.All(embedded, e => Assert.True(e.FramesEncoded >= 10, $"{e.Info.Path}: {e.FramesEncoded} frames"));
         Assert.True(inner.Calls >= 15, $"{inner.Calls} calls");
         Assert.Equal(1, inner.MostAtOnce);
+    }
+
+    [Fact]
+    public void Encoders_limited_to_a_share_of_the_cores_may_run_side_by_side()
+    {
+        Assert.True(VideoEmbeddingOptions.TurnsNeeded(threads: null, jobs: 2, cores: 16));
+        Assert.True(VideoEmbeddingOptions.TurnsNeeded(threads: 2, jobs: 2, cores: 2));
+        Assert.True(VideoEmbeddingOptions.TurnsNeeded(threads: 9, jobs: 2, cores: 16));
+        Assert.False(VideoEmbeddingOptions.TurnsNeeded(threads: 1, jobs: 2, cores: 2));
+        Assert.False(VideoEmbeddingOptions.TurnsNeeded(threads: 8, jobs: 2, cores: 16));
+        Assert.False(VideoEmbeddingOptions.TurnsNeeded(threads: 4, jobs: 1, cores: 4));
+
+        var inner = new OverlapCountingEncoder(32, waitForCompany: true);
+        var pipeline = new VideoEmbeddingPipeline(inner, "fps:2", new VideoEmbeddingOptions { BatchSize = 2, EncodesTakeTurns = false });
+        string[] videos = [SharedData.Real("msrvtt", "video9770.mp4"), SharedData.Real("activitynet", "v_ZNVhz7ctTq0.mp4")];
+        _ = videos.AsParallel().WithDegreeOfParallelism(2).Select(v => pipeline.Embed(v, cancellationToken: TestContext.Current.CancellationToken)).ToList();
+        Assert.Equal(2, inner.MostAtOnce);
     }
 }
