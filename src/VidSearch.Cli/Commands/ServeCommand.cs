@@ -68,29 +68,20 @@ public static class ServeCommand
     internal static CollectionService OpenCollection(string collection, string? model, string? backend, int? threads)
     {
         string path = CollectionLocator.Resolve(collection);
-        Models.Loading.OpenedModel opened;
-        using (var store = CollectionStore.Open(path))
-        {
-            opened = ModelWiring.LoadCollectionModel(store, model, backend, threads);
-            try
-            {
-                TuningQueries.EnsureForSearch(store, VectorIndexChoice.Auto, opened.Model);
-            }
-            catch
-            {
-                opened.Dispose();
-                throw;
-            }
-        }
-
-        var embedder = new ModelQueryEmbedder(opened);
+        Models.Loading.OpenedModel? opened = null;
         try
         {
-            return new CollectionService(path, embedder);
+            using (var store = CollectionStore.Open(path))
+            {
+                opened = ModelWiring.LoadCollectionModel(store, model, backend, threads);
+                TuningQueries.EnsureForSearch(store, VectorIndexChoice.Auto, opened.Model);
+            }
+
+            return new CollectionService(path, new ModelQueryEmbedder(opened));
         }
         catch
         {
-            embedder.Dispose();
+            opened?.Dispose();
             throw;
         }
     }

@@ -26,15 +26,17 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
     public IEnumerable<(int Frame, RgbImage Image)> Decode(DecodeRun run, DecodeReport report, List<int> missing, CancellationToken ct)
     {
         var pending = new SortedSet<int>(run.Frames);
+        LibavVideoDecoder? source = null;
+        int picturesBefore = 0;
         try
         {
-            var source = Position(run);
+            source = Position(run);
             atStart = false;
             if (source is not null)
             {
                 // The retry (widened) decodes every picture: it is there for streams whose times do not add up.
                 source.IsWanted = run.Widened || !SkipUnwantedPictures ? null : time => FrameSelection.MayBeWanted(timeline, run, time);
-                int picturesBefore = source.Pictures;
+                picturesBefore = source.Pictures;
                 int limit = run.Widened ? int.MaxValue : run.Frames.Count;
                 int selected = 0;
                 while (pending.Count > 0 && selected < limit && source.Next(ct))
@@ -57,16 +59,13 @@ internal sealed class LibavDecodeRuns(LibavDecodeLibrary av, VideoInfo video, Fr
 
                     var image = Converter(source).Convert(source.Frame, source.TimeBaseNum, source.TimeBaseDen);
                     pending.Remove(frame);
-                    report.PicturesDecoded += source.Pictures - picturesBefore;
-                    picturesBefore = source.Pictures;
                     yield return (frame, image);
                 }
-
-                report.PicturesDecoded += source.Pictures - picturesBefore;
             }
         }
         finally
         {
+            report.PicturesDecoded += (source?.Pictures ?? 0) - picturesBefore;
             FrameSelection.Report(report, log.TakeLines().Where(FrameSelection.IsDecoderError));
         }
 
